@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vprime top-level Makefile.
+#   make            build modules (W=1), IGT tests and the demo
+#   make check      install deps, build, run the whole suite in one VM boot
+#   make lint       sparse (C=1) and checkpatch --strict on our kernel files
+#   make demo       the zero-copy pipeline in the VM
+
+KVER ?= $(shell scripts/kver)
+KDIR ?= /lib/modules/$(KVER)/build
+export KVER KDIR
+
+CORE_DIR := $(CURDIR)/dma-buf-core
+DRV_DIR := $(CURDIR)/drm-driver
+KMAKE = $(MAKE) -C $(KDIR) W=1
+
+KERNEL_SRCS = $(wildcard dma-buf-core/*.[ch] drm-driver/*.[ch]) \
+	      $(wildcard include/uapi/*/*.h)
+
+.PHONY: all modules core driver tests demo-bin check lint deps clean demo
+
+all: modules tests demo-bin
+
+deps:
+	@scripts/install-deps
+
+core:
+	$(KMAKE) M=$(CORE_DIR) modules
+
+driver: core
+	$(KMAKE) M=$(DRV_DIR) KBUILD_EXTRA_SYMBOLS=$(CORE_DIR)/Module.symvers modules
+
+modules: driver
+
+tests:
+	$(MAKE) -C igt-tests
+
+demo-bin:
+	@if [ -f userspace-demo/Makefile ]; then $(MAKE) -C userspace-demo; fi
+
+check: deps
+	$(MAKE) all
+	vm/run --timeout $${CHECK_TIMEOUT:-2400} -- igt-tests/run-tests
+
+demo: deps
+	$(MAKE) all
+	@if [ -x userspace-demo/run-demo ]; then userspace-demo/run-demo; \
+	else vm/run -- sh -c 'ls -l /dev/dri /dev/vprime_heap; cat /sys/kernel/debug/dri/*/name'; fi
+
+lint: deps
+	@scripts/install-deps lint
+	scripts/lint $(KERNEL_SRCS)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CORE_DIR) clean
+	$(MAKE) -C $(KDIR) M=$(DRV_DIR) clean
+	-$(MAKE) -C igt-tests clean
+	-@if [ -f userspace-demo/Makefile ]; then $(MAKE) -C userspace-demo clean; fi

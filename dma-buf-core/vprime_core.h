@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vprime_core - the in-kernel interface of vprime_core.ko
+ *
+ * Exported to vprime.ko (and any other in-kernel user) through
+ * EXPORT_SYMBOL_GPL. The core owns page-backed buffer objects (BOs) with a
+ * dynamic dma-buf exporter, importer helpers for any dma-buf, and fence
+ * timelines.
+ */
+#ifndef _VPRIME_CORE_H_
+#define _VPRIME_CORE_H_
+
+#include <linux/dma-buf.h>
+#include <linux/dma-direction.h>
+#include <linux/dma-fence.h>
+#include <linux/dma-resv.h>
+#include <linux/iosys-map.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct device;
+struct vm_area_struct;
+
+/* Placements; the values are the uapi's VPRIME_HEAP_PLACEMENT_*. */
+#define VPRIME_PLACEMENT_SYSTEM	0
+#define VPRIME_PLACEMENT_LOCAL	1
+#define VPRIME_PLACEMENT_COUNT	2
+
+struct vprime_bo;
+
+/**
+ * struct vprime_bo_owner_ops - hooks of a driver object that wraps a core BO
+ * @dmabuf_release: called from the dma-buf's release op, after the core
+ *	dropped its own references, when a dma-buf exported through
+ *	vprime_bo_export() with this owner goes away. A GEM wrapper drops the
+ *	GEM reference that drm_prime took for the dma-buf here.
+ */
+struct vprime_bo_owner_ops {
+	void (*dmabuf_release)(struct vprime_bo *bo, void *owner);
+};
+
+/* Buffer objects (dma-buf-core/vprime_bo.c) */
+
+/*
+ * vprime_bo_create - allocate a zeroed BO of @size bytes (page multiple) in
+ * @placement. Returns the BO with one reference, or ERR_PTR(-EINVAL) for a
+ * bad size or placement, ERR_PTR(-ENOMEM) when the placement is full.
+ */
+struct vprime_bo *vprime_bo_create(size_t size, u32 placement);
+void vprime_bo_get(struct vprime_bo *bo);
+void vprime_bo_put(struct vprime_bo *bo);
+size_t vprime_bo_size(struct vprime_bo *bo);
+u64 vprime_bo_id(struct vprime_bo *bo);
+u32 vprime_bo_placement(struct vprime_bo *bo);
+/* The BO's reservation object; shared with its dma-buf and GEM wrapper. */
+struct dma_resv *vprime_bo_resv(struct vprime_bo *bo);
+
+/*
+ * vprime_bo_set_owner - record the driver object wrapping @bo. Must be called
+ * before the first export. vprime_bo_owner() returns @owner for a dma-buf
+ * exported from such a BO when @ops matches, NULL otherwise (a foreign
+ * dma-buf or another owner), which is how a driver recognises its own
+ * buffers on import.
+ */
+void vprime_bo_set_owner(struct vprime_bo *bo,
+			 const struct vprime_bo_owner_ops *ops, void *owner);
+void *vprime_bo_owner(struct dma_buf *dmabuf,
+		      const struct vprime_bo_owner_ops *ops);
+/* The core BO behind @dmabuf, or NULL when @dmabuf is not a core dma-buf. */
+struct vprime_bo *vprime_dmabuf_to_bo(struct dma_buf *dmabuf);
+
+/*
+ * vprime_bo_export - export @bo as a new dma-buf (the core's dynamic
+ * exporter). @flags are the fd flags (O_CLOEXEC, O_ACCMODE). The dma-buf
+ * holds a BO reference. Returns the dma-buf or an ERR_PTR.
+ */
+struct dma_buf *vprime_bo_export(struct vprime_bo *bo, int flags);
+
+/* Kernel CPU mappings, refcounted; a vmapped BO cannot migrate. */
+int vprime_bo_vmap(struct vprime_bo *bo, struct iosys_map *map);
+void vprime_bo_vunmap(struct vprime_bo *bo, struct iosys_map *map);
+/* Map the BO's pages into @vma (vm_pgoff relative to the BO start). */
+int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma);
+
+/*
+ * vprime_bo_migrate - move an unpinned, unmapped BO to @placement. Waits
+ * for all fences in the BO's dma_resv, copies the pages and calls
+ * dma_buf_move_notify() for every exported dma-buf. Returns -EBUSY for a
+ * pinned or vmapped BO, -ENOMEM when the target placement is full,
+ * -EINTR/-ERESTARTSYS when interrupted.
+ */
+int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr);
+
+/* Importer helpers (dma-buf-core/vprime_import.c) */
+
+struct vprime_import;
+
+/**
+ * struct vprime_import - an importer's view of a foreign or core dma-buf
+ * @dmabuf: the imported dma-buf, a reference is held
+ * @attach: the attachment to the importing device
+ * @sgt: the current mapping, NULL until mapped or after a move;
+ *	protected by @dmabuf->resv
+ * @dir: direction of @sgt
+ * @dynamic: true when attached with dma_buf_dynamic_attach()
+ * @invalidate: optional callback, called with the resv held from
+ *	move_notify after @sgt was dropped
+ * @priv: the owner's private pointer for @invalidate
+ */
+struct vprime_import {
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+	enum dma_data_direction dir;
+	bool dynamic;
+	void (*invalidate)(struct vprime_import *imp);
+	void *priv;
+};
+
+/*
+ * vprime_import_attach - attach @dev to @dmabuf: dynamically when the
+ * exporter is dynamic, statically otherwise. Takes a dma-buf reference.
+ */
+int vprime_import_attach(struct vprime_import *imp, struct dma_buf *dmabuf,
+			 struct device *dev);
+void vprime_import_detach(struct vprime_import *imp);
+/*
+ * vprime_import_map_locked - return the mapping for @dir, creating it
+ * lazily (again after a move). The caller holds @imp->dmabuf->resv.
+ */
+struct sg_table *vprime_import_map_locked(struct vprime_import *imp,
+					  enum dma_data_direction dir);
+void vprime_import_unmap_locked(struct vprime_import *imp);
+/* Take the resv lock around map/unmap. */
+struct sg_table *vprime_import_map(struct vprime_import *imp,
+				   enum dma_data_direction dir);
+void vprime_import_unmap(struct vprime_import *imp);
+int vprime_import_vmap(struct vprime_import *imp, struct iosys_map *map);
+void vprime_import_vunmap(struct vprime_import *imp, struct iosys_map *map);
+
+/*
+ * vprime_resv_wait - wait for the fences an access must wait for, following
+ * dma-buf.h's implicit-sync rules: a write waits for all fences
+ * (DMA_RESV_USAGE_READ), a read waits for writers (DMA_RESV_USAGE_WRITE).
+ * Returns 0, -ETIME on timeout (@timeout in jiffies), or -ERESTARTSYS.
+ */
+int vprime_resv_wait(struct dma_resv *resv, bool write, bool intr,
+		     long timeout);
+
+/* Fence timelines (dma-buf-core/vprime_fence.c) */
+
+/**
+ * struct vprime_timeline - an in-order fence timeline
+ * @lock: the fences' lock; protects @seqno
+ * @context: the dma_fence context
+ * @seqno: the last seqno handed out
+ * @driver_name: returned by get_driver_name
+ * @name: returned by get_timeline_name
+ */
+struct vprime_timeline {
+	spinlock_t lock;
+	u64 context;
+	u64 seqno;
+	const char *driver_name;
+	char name[32];
+};
+
+void vprime_timeline_init(struct vprime_timeline *tl, const char *driver_name,
+			  const char *name);
+/* A new unsignalled fence with the timeline's next seqno, or NULL. */
+struct dma_fence *vprime_fence_create(struct vprime_timeline *tl, gfp_t gfp);
+/*
+ * vprime_fence_signal - set @error (when non-zero) and signal @fence. Safe
+ * from any context, including hardirq; honours the core's fence-delay fault
+ * injection by deferring the signal.
+ */
+void vprime_fence_signal(struct dma_fence *fence, int error);
+/* True when @fence was created by vprime_fence_create(). */
+bool vprime_fence_is_core(struct dma_fence *fence);
+
+#endif /* _VPRIME_CORE_H_ */
