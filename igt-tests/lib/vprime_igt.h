@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vprime_igt.h - helpers shared by vprime's IGT tests.
+ *
+ * Devices are found by DRM driver name (drmGetVersion()), never by node
+ * number: "vprime_gpu" is the render GPU, "vprime_kms" the display. The
+ * vprime_open_*() helpers skip the current subtest when the device is absent;
+ * the __vprime_open_*() variants return a negative errno instead.
+ *
+ * Include "igt.h" before this header.
+ */
+#ifndef VPRIME_IGT_H
+#define VPRIME_IGT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VPRIME_GPU_DRIVER	"vprime_gpu"
+#define VPRIME_KMS_DRIVER	"vprime_kms"
+#define VPRIME_HEAP_PATH	"/dev/vprime_heap"
+
+/* Open the @index-th (0-based) DRM device of @driver; -ENODEV if absent. */
+int __vprime_open_driver(const char *driver, int index, bool render);
+/* Number of primary (card) nodes whose driver is @driver. */
+int vprime_count_devices(const char *driver);
+
+int vprime_open_gpu(int index);
+int vprime_open_gpu_render(int index);
+int vprime_open_display(int index);
+int vprime_heap_open(void);
+
+/* True if @fd is a DRM device whose driver name is @driver. */
+bool vprime_is_driver(int fd, const char *driver);
+/* Copy the driver name of DRM device @fd into @buf; 0 or -errno. */
+int vprime_driver_name(int fd, char *buf, size_t size);
+
+/*
+ * debugfs: files live in /sys/kernel/debug/dri/<minor of the card node>/,
+ * also for an fd of a render node. @path receives that directory.
+ */
+int vprime_debugfs_dir(int fd, char *path, size_t size);
+/* Read debugfs file @name of device @fd, NUL-terminated; bytes or -errno. */
+int vprime_debugfs_read(int fd, const char *name, char *buf, size_t size);
+/* Find "key: value" / "key=value" / "key value" in debugfs file @name. */
+int vprime_debugfs_read_key(int fd, const char *name, const char *key,
+			    uint64_t *value);
+
+/* Read a whole (small) file, NUL-terminated; bytes read or -errno. */
+int vprime_read_file(const char *path, char *buf, size_t size);
+/*
+ * Parse the unsigned integer of the first line of @text that starts with
+ * @key followed by ':', '=' or blanks. Returns 0, or -ENOENT / -EINVAL.
+ */
+int vprime_parse_key(const char *text, const char *key, uint64_t *value);
+/* Read an integer from a one-value file such as a sysfs attribute. */
+int vprime_read_u64(const char *path, uint64_t *value);
+
+/* True if kernel module @name is loaded (/sys/module/<name> exists). */
+bool vprime_module_loaded(const char *name);
+
+/*
+ * Upstream IGT has no greater-than assertions; provide them when building
+ * against upstream headers (IGT_SRC=) so tests may use them either way.
+ */
+#ifndef igt_assert_gt
+#define igt_assert_gt(n1, n2) igt_assert_cmpint(n1, >, <=, n2)
+#endif
+#ifndef igt_assert_gte
+#define igt_assert_gte(n1, n2) igt_assert_cmpint(n1, >=, <, n2)
+#endif
+#ifndef igt_assert_lt_u32
+#define igt_assert_lt_u32(n1, n2) igt_assert_cmpuint(n1, <, >=, n2)
+#endif
+#ifndef igt_assert_lte_u32
+#define igt_assert_lte_u32(n1, n2) igt_assert_cmpuint(n1, <=, >, n2)
+#endif
+#ifndef igt_assert_gt_u32
+#define igt_assert_gt_u32(n1, n2) igt_assert_cmpuint(n1, >, <=, n2)
+#endif
+#ifndef igt_assert_gte_u32
+#define igt_assert_gte_u32(n1, n2) igt_assert_cmpuint(n1, >=, <, n2)
+#endif
+#ifndef igt_assert_gt_u64
+#define igt_assert_gt_u64(n1, n2) igt_assert_cmpu64(n1, >, <=, n2)
+#endif
+#ifndef igt_assert_gte_u64
+#define igt_assert_gte_u64(n1, n2) igt_assert_cmpu64(n1, >=, <, n2)
+#endif
+#ifndef igt_assert_neq_s64
+#define igt_assert_neq_s64(n1, n2) igt_assert_cmps64(n1, !=, ==, n2)
+#endif
+#ifndef igt_assert_gt_s64
+#define igt_assert_gt_s64(n1, n2) igt_assert_cmps64(n1, >, <=, n2)
+#endif
+#ifndef igt_assert_gte_s64
+#define igt_assert_gte_s64(n1, n2) igt_assert_cmps64(n1, >=, <, n2)
+#endif
+
+#endif /* VPRIME_IGT_H */
