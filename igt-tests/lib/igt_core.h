@@ -5,7 +5,7 @@
  * Debian's intel-gpu-tools (1.27.1) ships libigt.so.0 but no headers. This
  * file declares the subset of the library's core API that vprime's tests use,
  * written against the ABI that libigt.so.0 exports (checked with nm -D and
- * by disassembling the entry points; see igt-tests/README). Names, argument
+ * by disassembling the entry points). Names, argument
  * lists and macro behaviour follow upstream IGT's lib/igt_core.h so that the
  * same test sources also build against an upstream tree (make IGT_SRC=...).
  *
@@ -16,6 +16,7 @@
 #define IGT_CORE_H
 
 #include <setjmp.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>

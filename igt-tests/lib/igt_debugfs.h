@@ -7,6 +7,7 @@
 #ifndef IGT_DEBUGFS_H
 #define IGT_DEBUGFS_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 
 const char *igt_debugfs_mount(void);
