@@ -19,6 +19,7 @@
 #include <linux/types.h>
 
 struct device;
+struct module;
 struct vm_area_struct;
 
 /* Placements; the values are the uapi's VPRIME_HEAP_PLACEMENT_*. */
@@ -34,9 +35,14 @@ struct vprime_bo;
  *	dropped its own references, when a dma-buf exported through
  *	vprime_bo_export() with this owner goes away. A GEM wrapper drops the
  *	GEM reference that drm_prime took for the dma-buf here.
+ * @module: the module implementing @dmabuf_release (THIS_MODULE); each
+ *	dma-buf exported from a BO with these ops holds a reference on it, so
+ *	the owner's module can't go away while its dma-bufs live. May be NULL
+ *	for built-in code.
  */
 struct vprime_bo_owner_ops {
 	void (*dmabuf_release)(struct vprime_bo *bo, void *owner);
+	struct module *module;
 };
 
 /* Buffer objects (dma-buf-core/vprime_bo.c) */
@@ -158,7 +164,7 @@ int vprime_resv_wait(struct dma_resv *resv, bool write, bool intr,
  * @name: returned by get_timeline_name
  */
 struct vprime_timeline {
-	spinlock_t lock;
+	spinlock_t lock; /* the fences' lock, protects @seqno */
 	u64 context;
 	u64 seqno;
 	const char *driver_name;
@@ -169,6 +175,13 @@ void vprime_timeline_init(struct vprime_timeline *tl, const char *driver_name,
 			  const char *name);
 /* A new unsignalled fence with the timeline's next seqno, or NULL. */
 struct dma_fence *vprime_fence_create(struct vprime_timeline *tl, gfp_t gfp);
+/*
+ * A new unsignalled core fence on a fence context of its own, with its own
+ * lock (no timeline to keep alive), or NULL. For fences signalled one by
+ * one in any order, e.g. userspace-controlled fences.
+ */
+struct dma_fence *vprime_fence_create_single(const char *driver_name,
+					     const char *name, gfp_t gfp);
 /*
  * vprime_fence_signal - set @error (when non-zero) and signal @fence. Safe
  * from any context, including hardirq; honours the core's fence-delay fault

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vprime_heap - userspace allocator of vprime_core dma-bufs
+ *
+ * /dev/vprime_heap plays the role of a dma-heap (which Debian's 6.1 does
+ * not build): VPRIME_HEAP_IOCTL_ALLOC returns a dma-buf fd of zeroed,
+ * page-backed memory in the system placement or the simulated
+ * device-local pool. VPRIME_HEAP_IOCTL_MIGRATE moves such a buffer.
+ *
+ * The FENCE_* and IMPORT_* ioctls are a test and debug interface: they
+ * let a test put fences it controls into any dma-buf's reservation object,
+ * and attach one of the core's two importer devices to any dma-buf, as a
+ * driver would. Their behaviour is stable but they are meant for tests.
+ *
+ * All structs are padded to 64 bits; pad, reserved and unknown flag bits
+ * must be zero (-EINVAL otherwise).
+ */
+#ifndef _UAPI_LINUX_VPRIME_HEAP_H
+#define _UAPI_LINUX_VPRIME_HEAP_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define VPRIME_HEAP_PLACEMENT_SYSTEM	0
+#define VPRIME_HEAP_PLACEMENT_LOCAL	1
+
+/**
+ * struct vprime_heap_alloc - VPRIME_HEAP_IOCTL_ALLOC
+ * @size: in, bytes; non-zero, a page multiple, at most the max_alloc_mb
+ *	module parameter (-EINVAL otherwise); -ENOMEM when the placement's
+ *	cap (system_mem_mb, local_mem_mb) would be exceeded
+ * @placement: in, VPRIME_HEAP_PLACEMENT_*
+ * @flags: in, must be 0
+ * @fd_flags: in, O_CLOEXEC and an access mode (O_RDONLY, O_WRONLY or
+ *	O_RDWR); 0 means O_CLOEXEC | O_RDWR; anything else is -EINVAL
+ * @fd: out, the dma-buf fd
+ * @id: out, the buffer's id in debugfs (vprime_core/buffers)
+ * @reserved: must be 0
+ */
+struct vprime_heap_alloc {
+	__u64 size;
+	__u32 placement;
+	__u32 flags;
+	__u32 fd_flags;
+	__u32 fd;
+	__u64 id;
+	__u64 reserved;
+};
+
+/**
+ * struct vprime_heap_migrate - VPRIME_HEAP_IOCTL_MIGRATE
+ * @fd: in, a dma-buf allocated here (-EINVAL for other dma-bufs)
+ * @placement: in, VPRIME_HEAP_PLACEMENT_*
+ * @flags: in, must be 0
+ * @pad: must be 0
+ *
+ * Waits for all fences of the buffer (interruptibly), then moves it.
+ * -EBUSY when the buffer is pinned (a static importer, or a mapped dynamic
+ * importer without CONFIG_DMABUF_MOVE_NOTIFY), vmapped, mmapped, or when
+ * an attached device can't reach the target placement; -ENOMEM when the
+ * target is full. Dynamic importers get move_notify.
+ */
+struct vprime_heap_migrate {
+	__u32 fd;
+	__u32 placement;
+	__u32 flags;
+	__u32 pad;
+};
+
+/* Add the fence with DMA_RESV_USAGE_WRITE; READ usage otherwise. */
+#define VPRIME_HEAP_FENCE_WRITE		(1u << 0)
+
+/**
+ * struct vprime_heap_fence_attach - VPRIME_HEAP_IOCTL_FENCE_ATTACH
+ * @fd: in, any dma-buf
+ * @flags: in, VPRIME_HEAP_FENCE_WRITE or 0
+ * @handle: out, the fence's handle in this open file
+ * @pad: must be 0
+ *
+ * Adds a new unsignalled fence to the dma-buf's reservation object. It is
+ * signalled by VPRIME_HEAP_IOCTL_FENCE_SIGNAL, or with -ECANCELED when the
+ * heap file is closed.
+ */
+struct vprime_heap_fence_attach {
+	__u32 fd;
+	__u32 flags;
+	__u32 handle;
+	__u32 pad;
+};
+
+/**
+ * struct vprime_heap_fence_signal - VPRIME_HEAP_IOCTL_FENCE_SIGNAL
+ * @handle: in, from FENCE_ATTACH (-ENOENT if unknown or signalled)
+ * @error: in, 0, or a positive errno (at most 4095) set as the fence error
+ * @flags: in, must be 0
+ * @pad: must be 0
+ */
+struct vprime_heap_fence_signal {
+	__u32 handle;
+	__u32 error;
+	__u32 flags;
+	__u32 pad;
+};
+
+/* Importer devices: a 64-bit DMA mask (reaches both placements) ... */
+#define VPRIME_HEAP_IMPORTER_WIDE	0
+/* ... and a 32-bit one (reaches only the system placement). */
+#define VPRIME_HEAP_IMPORTER_NARROW	1
+
+/* Attach statically (dma_buf_attach) instead of dynamically. */
+#define VPRIME_HEAP_IMPORT_STATIC	(1u << 0)
+
+#define VPRIME_HEAP_IMPORT_DIR_BIDIRECTIONAL	0
+#define VPRIME_HEAP_IMPORT_DIR_TO_DEVICE	1
+#define VPRIME_HEAP_IMPORT_DIR_FROM_DEVICE	2
+
+/* status bits */
+#define VPRIME_HEAP_IMPORT_DYNAMIC	(1u << 0)
+#define VPRIME_HEAP_IMPORT_MAPPED	(1u << 1)
+
+/**
+ * struct vprime_heap_import - VPRIME_HEAP_IOCTL_IMPORT_*
+ * @fd: ATTACH in, any dma-buf; ignored by the other ioctls
+ * @importer: ATTACH in, VPRIME_HEAP_IMPORTER_*; ignored by the others
+ * @flags: ATTACH in, VPRIME_HEAP_IMPORT_STATIC or 0; 0 for the others
+ * @handle: ATTACH out; in for MAP, UNMAP, DETACH, QUERY (-ENOENT if unknown)
+ * @direction: MAP in, VPRIME_HEAP_IMPORT_DIR_*; 0 for the others
+ * @status: out, VPRIME_HEAP_IMPORT_DYNAMIC | VPRIME_HEAP_IMPORT_MAPPED
+ * @invalidations: out, how many times move_notify invalidated the import
+ * @pad: must be 0
+ *
+ * ATTACH attaches the importer device (dynamically when the exporter is
+ * dynamic, unless VPRIME_HEAP_IMPORT_STATIC), MAP maps it for @direction
+ * under the reservation lock and keeps the mapping until UNMAP, DETACH or
+ * a move; errors from the exporter are returned as they are.
+ */
+struct vprime_heap_import {
+	__u32 fd;
+	__u32 importer;
+	__u32 flags;
+	__u32 handle;
+	__u32 direction;
+	__u32 status;
+	__u32 invalidations;
+	__u32 pad;
+};
+
+#define VPRIME_HEAP_IOC_MAGIC		'V'
+
+#define VPRIME_HEAP_IOCTL_ALLOC \
+	_IOWR(VPRIME_HEAP_IOC_MAGIC, 0x00, struct vprime_heap_alloc)
+#define VPRIME_HEAP_IOCTL_MIGRATE \
+	_IOW(VPRIME_HEAP_IOC_MAGIC, 0x01, struct vprime_heap_migrate)
+#define VPRIME_HEAP_IOCTL_FENCE_ATTACH \
+	_IOWR(VPRIME_HEAP_IOC_MAGIC, 0x02, struct vprime_heap_fence_attach)
+#define VPRIME_HEAP_IOCTL_FENCE_SIGNAL \
+	_IOW(VPRIME_HEAP_IOC_MAGIC, 0x03, struct vprime_heap_fence_signal)
+#define VPRIME_HEAP_IOCTL_IMPORT_ATTACH \
+	_IOWR(VPRIME_HEAP_IOC_MAGIC, 0x04, struct vprime_heap_import)
+#define VPRIME_HEAP_IOCTL_IMPORT_MAP \
+	_IOWR(VPRIME_HEAP_IOC_MAGIC, 0x05, struct vprime_heap_import)
+#define VPRIME_HEAP_IOCTL_IMPORT_UNMAP \
+	_IOWR(VPRIME_HEAP_IOC_MAGIC, 0x06, struct vprime_heap_import)
+#define VPRIME_HEAP_IOCTL_IMPORT_DETACH \
+	_IOW(VPRIME_HEAP_IOC_MAGIC, 0x07, struct vprime_heap_import)
+#define VPRIME_HEAP_IOCTL_IMPORT_QUERY \
+	_IOWR(VPRIME_HEAP_IOC_MAGIC, 0x08, struct vprime_heap_import)
+
+#endif /* _UAPI_LINUX_VPRIME_HEAP_H */
