@@ -14,7 +14,7 @@ CORE_DIR := $(CURDIR)/dma-buf-core
 DRV_DIR := $(CURDIR)/drm-driver
 KMAKE = $(MAKE) -C $(KDIR) W=1
 
-KERNEL_SRCS = $(wildcard dma-buf-core/*.[ch] drm-driver/*.[ch]) \
+KERNEL_SRCS = $(filter-out %.mod.c,$(wildcard dma-buf-core/*.[ch] drm-driver/*.[ch])) \
 	      $(wildcard include/uapi/*/*.h)
 
 .PHONY: all modules core driver tests demo-bin check lint deps clean demo
