@@ -17,7 +17,7 @@ KMAKE = $(MAKE) -C $(KDIR) W=1
 KERNEL_SRCS = $(filter-out %.mod.c,$(wildcard dma-buf-core/*.[ch] drm-driver/*.[ch])) \
 	      $(wildcard include/uapi/*/*.h)
 
-.PHONY: all modules core driver tests demo-bin check lint deps clean demo
+.PHONY: all modules core driver tests demo-bin check lint deps clean
 
 all: modules tests demo-bin
 
@@ -42,11 +42,6 @@ check: deps
 	$(MAKE) all
 	vm/run --timeout $${CHECK_TIMEOUT:-2400} -- igt-tests/run-tests
 
-demo: deps
-	$(MAKE) all
-	@if [ -x userspace-demo/run-demo ]; then userspace-demo/run-demo; \
-	else vm/run -- sh -c 'ls -l /dev/dri /dev/vprime_heap; cat /sys/kernel/debug/dri/*/name'; fi
-
 lint: deps
 	@scripts/install-deps lint
 	scripts/lint $(KERNEL_SRCS)
@@ -56,3 +51,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(DRV_DIR) clean
 	-$(MAKE) -C igt-tests clean
 	-@if [ -f userspace-demo/Makefile ]; then $(MAKE) -C userspace-demo clean; fi
+
+# Further targets (demo, install/DKMS, bench, debug lane, fuzz, soak) live
+# in mk/*.mk, one file per area.
+-include $(sort $(wildcard mk/*.mk))
