@@ -7,6 +7,11 @@
  * first on the include path and its igt.h is used instead of this one, so
  * tests must only use names that upstream's headers also provide; vprime's
  * own helpers live in vprime_igt.h.
+ *
+ * Adding a declaration: check that libigt.so.0 exports the symbol
+ * (nm -D --defined-only /usr/lib/x86_64-linux-gnu/libigt.so.0), copy the
+ * prototype's shape from upstream IGT 1.27's header of the same name (in
+ * your own words), and put it in the file named like the upstream header.
  */
 #ifndef IGT_H
 #define IGT_H
@@ -15,8 +20,11 @@
 #include "igt_aux.h"
 #include "igt_core.h"
 #include "igt_debugfs.h"
-#include "igt_syncobj.h"
 #include "ioctl_wrappers.h"
-#include "sw_sync.h"
+
+/*
+ * Like upstream's igt.h, this does not include sw_sync.h or igt_syncobj.h:
+ * tests using those helpers include them explicitly.
+ */
 
 #endif /* IGT_H */
