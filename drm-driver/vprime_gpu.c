@@ -1,12 +1,227 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Placeholder; replaced by the gpu device work. */
+/*
+ * DOC: vprime render GPU device
+ *
+ * Registers the "vprime-gpu" platform driver and vprime.num_gpus platform
+ * devices. Each device is a render-only DRM device named "vprime_gpu"
+ * (DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE)
+ * with one CPU-executed render engine scheduled by drm_sched. Unbinding a
+ * device (remove) unplugs it: open files keep working on their objects, new
+ * ioctls fail with -ENODEV, and the engine is torn down when the last
+ * reference to the drm_device goes away.
+ *
+ * Each open file gets a scheduler entity, a client id for fdinfo and its own
+ * userspace fences.
+ */
+#include <linux/atomic.h>
+#include <linux/dma-mapping.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_prime.h>
+#include <drm/drm_print.h>
+#include <drm/vprime_drm.h>
+
 #include "vprime_drv.h"
+#include "vprime_gpu.h"
+
+#define VPRIME_GPU_PLATFORM_NAME	"vprime-gpu"
+#define VPRIME_GPU_MAX_DEVICES		8
+
+static unsigned int vprime_num_gpus = 1;
+module_param_named(num_gpus, vprime_num_gpus, uint, 0444);
+MODULE_PARM_DESC(num_gpus, "Number of vprime render GPUs, 0-8 (default 1)");
+
+static struct platform_device *vprime_gpu_pdevs[VPRIME_GPU_MAX_DEVICES];
+static atomic64_t vprime_gpu_client_ids = ATOMIC64_INIT(0);
+
+static void vprime_gpu_file_release(struct kref *kref)
+{
+	struct vprime_gpu_file *vfile =
+		container_of(kref, struct vprime_gpu_file, refcount);
+
+	kfree(vfile);
+}
+
+void vprime_gpu_file_put(struct vprime_gpu_file *vfile)
+{
+	kref_put(&vfile->refcount, vprime_gpu_file_release);
+}
+
+static int vprime_gpu_open(struct drm_device *dev, struct drm_file *file)
+{
+	struct vprime_gpu *gpu = to_vprime_gpu(dev);
+	struct drm_gpu_scheduler *sched = &gpu->sched;
+	struct vprime_gpu_file *vfile;
+	int ret;
+
+	vfile = kzalloc(sizeof(*vfile), GFP_KERNEL);
+	if (!vfile)
+		return -ENOMEM;
+
+	kref_init(&vfile->refcount);
+	vfile->gpu = gpu;
+	vfile->client_id = atomic64_inc_return(&vprime_gpu_client_ids);
+	atomic64_set(&vfile->busy_ns, 0);
+
+	ret = drm_sched_entity_init(&vfile->entity, DRM_SCHED_PRIORITY_NORMAL,
+				    &sched, 1, NULL);
+	if (ret)
+		goto err_free;
+
+	vprime_fence_user_init(vfile);
+	file->driver_priv = vfile;
+	return 0;
+
+err_free:
+	kfree(vfile);
+	return ret;
+}
+
+static void vprime_gpu_postclose(struct drm_device *dev, struct drm_file *file)
+{
+	struct vprime_gpu_file *vfile = file->driver_priv;
+
+	/* first release our jobs' dependencies on this file's fences */
+	vprime_fence_user_fini(vfile);
+	drm_sched_entity_destroy(&vfile->entity);
+	file->driver_priv = NULL;
+	vprime_gpu_file_put(vfile);
+}
+
+static const struct drm_ioctl_desc vprime_gpu_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(VPRIME_BO_CREATE, vprime_gem_create_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_BO_MMAP_OFFSET, vprime_gem_mmap_offset_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_BO_INFO, vprime_gem_info_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_BO_WAIT, vprime_gem_wait_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_SUBMIT, vprime_submit_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_FENCE_ATTACH, vprime_fence_attach_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_FENCE_SIGNAL, vprime_fence_signal_ioctl,
+			  DRM_RENDER_ALLOW),
+};
+
+static const struct file_operations vprime_gpu_fops = {
+	.owner = THIS_MODULE,
+	DRM_GEM_FOPS,
+	.show_fdinfo = vprime_gpu_show_fdinfo,
+};
+
+static const struct drm_driver vprime_gpu_drm_driver = {
+	.driver_features = DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
+	.open = vprime_gpu_open,
+	.postclose = vprime_gpu_postclose,
+	.ioctls = vprime_gpu_ioctls,
+	.num_ioctls = ARRAY_SIZE(vprime_gpu_ioctls),
+	.fops = &vprime_gpu_fops,
+	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
+	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
+	.gem_prime_import = vprime_gem_prime_import,
+	.debugfs_init = vprime_gpu_debugfs_init,
+	.name = "vprime_gpu",
+	.desc = "vprime virtual render GPU",
+	.date = "20261121",
+	.major = 1,
+	.minor = 0,
+};
+
+static int vprime_gpu_probe(struct platform_device *pdev)
+{
+	struct vprime_gpu *gpu;
+	int ret;
+
+	gpu = devm_drm_dev_alloc(&pdev->dev, &vprime_gpu_drm_driver,
+				 struct vprime_gpu, base);
+	if (IS_ERR(gpu))
+		return PTR_ERR(gpu);
+
+	gpu->index = pdev->id;
+	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+
+	ret = vprime_sched_init(gpu);
+	if (ret)
+		return ret;
+
+	platform_set_drvdata(pdev, gpu);
+	return drm_dev_register(&gpu->base, 0);
+}
+
+static void vprime_gpu_remove(struct platform_device *pdev)
+{
+	struct vprime_gpu *gpu = platform_get_drvdata(pdev);
+
+	drm_dev_unplug(&gpu->base);
+}
+
+static struct platform_driver vprime_gpu_platform_driver = {
+	.probe = vprime_gpu_probe,
+	.remove_new = vprime_gpu_remove,
+	.driver = {
+		.name = VPRIME_GPU_PLATFORM_NAME,
+	},
+};
+
+static void vprime_gpu_unregister_devices(void)
+{
+	int i;
+
+	for (i = VPRIME_GPU_MAX_DEVICES - 1; i >= 0; i--) {
+		if (!vprime_gpu_pdevs[i])
+			continue;
+		platform_device_unregister(vprime_gpu_pdevs[i]);
+		vprime_gpu_pdevs[i] = NULL;
+	}
+}
 
 int vprime_gpu_register(void)
 {
+	struct platform_device *pdev;
+	unsigned int i;
+	int ret;
+
+	if (vprime_num_gpus > VPRIME_GPU_MAX_DEVICES) {
+		pr_err("vprime: num_gpus %u is above %u\n", vprime_num_gpus,
+		       VPRIME_GPU_MAX_DEVICES);
+		return -EINVAL;
+	}
+
+	ret = platform_driver_register(&vprime_gpu_platform_driver);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < vprime_num_gpus; i++) {
+		pdev = platform_device_register_simple(VPRIME_GPU_PLATFORM_NAME,
+						       i, NULL, 0);
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			goto err_unregister_devices;
+		}
+		vprime_gpu_pdevs[i] = pdev;
+	}
+
 	return 0;
+
+err_unregister_devices:
+	vprime_gpu_unregister_devices();
+	platform_driver_unregister(&vprime_gpu_platform_driver);
+	return ret;
 }
 
 void vprime_gpu_unregister(void)
 {
+	vprime_gpu_unregister_devices();
+	platform_driver_unregister(&vprime_gpu_platform_driver);
 }

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: vprime render engine scheduling
+ *
+ * Each GPU has one render engine driven by a drm_gpu_scheduler with a credit
+ * limit of one job; each open file is a scheduler entity, and the scheduler
+ * round-robins between them once a job's dependencies have signalled.
+ *
+ * run_job creates the job's hardware fence on the engine's in-order core
+ * timeline and queues the command stream on an ordered workqueue, which
+ * executes it on the CPU through kernel mappings taken at submit time. When
+ * the commands are done the hardware fence is signalled, after an hrtimer
+ * when the job asked for a simulated duration (nothing busy-waits).
+ *
+ * Hang policy: a job that does not complete within the scheduler timeout
+ * (module parameter job_timeout_ms, changeable in debugfs) is declared hung
+ * by timedout_job, which sets -ETIMEDOUT on the job's finished fence,
+ * signals its hardware fence with the same error and lets the scheduler go
+ * on; the engine has no other state to reset. The VPRIME_JOB_DONE bit makes
+ * sure exactly one of the completion paths (worker, hrtimer, timeout)
+ * signals.
+ */
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/string.h>
+
+#include <drm/drm_managed.h>
+#include <drm/drm_print.h>
+#include <drm/vprime_drm.h>
+
+#include "vprime_gpu.h"
+
+#define VPRIME_JOB_TIMEOUT_MIN_MS	10
+
+unsigned int vprime_job_timeout_ms = 2000;
+module_param_named(job_timeout_ms, vprime_job_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(job_timeout_ms,
+		 "GPU job timeout in ms before a job is declared hung, min 10 (default 2000)");
+
+/* Rows between cond_resched() calls of the engine loops. */
+#define VPRIME_ENGINE_ROWS_PER_RESCHED	64
+
+static const u32 vprime_bar_colours[8] = {
+	0xffffffff, 0xffffff00, 0xff00ffff, 0xff00ff00,
+	0xffff00ff, 0xffff0000, 0xff0000ff, 0xff000000,
+};
+
+/*
+ * Complete @job once: account its engine time, record @error on the
+ * finished fence and signal the hardware fence. Safe in any context.
+ * Returns false when the job had already been completed.
+ */
+static bool vprime_job_complete(struct vprime_job *job, int error)
+{
+	struct vprime_gpu *gpu = job->gpu;
+	unsigned long flags;
+	s64 busy;
+
+	if (test_and_set_bit(VPRIME_JOB_DONE, &job->state))
+		return false;
+
+	busy = ktime_to_ns(ktime_sub(ktime_get(), job->start));
+	if (busy > 0)
+		atomic64_add(busy, &job->vfile->busy_ns);
+
+	spin_lock_irqsave(&gpu->active_lock, flags);
+	if (gpu->active_job == job)
+		gpu->active_job = NULL;
+	spin_unlock_irqrestore(&gpu->active_lock, flags);
+
+	/* finished is only signalled through the hardware fence's callback */
+	if (error)
+		dma_fence_set_error(&job->base.s_fence->finished, error);
+	vprime_fence_signal(job->hw_fence, error);
+	return true;
+}
+
+static enum hrtimer_restart vprime_job_timer_fn(struct hrtimer *timer)
+{
+	struct vprime_job *job = container_of(timer, struct vprime_job, timer);
+
+	vprime_job_complete(job, 0);
+	return HRTIMER_NORESTART;
+}
+
+static u32 *vprime_row(struct vprime_job_bo *bo, u64 offset, u32 stride,
+		       u32 y)
+{
+	return bo->map.vaddr + offset + (u64)y * stride;
+}
+
+static void vprime_engine_fill(const struct drm_vprime_cmd *cmd,
+			       struct vprime_job_bo *dst)
+{
+	u32 y;
+
+	if (cmd->dst_stride == cmd->width * 4) {
+		memset32(vprime_row(dst, cmd->dst_offset, 0, 0), cmd->value,
+			 (size_t)cmd->width * cmd->height);
+		return;
+	}
+
+	for (y = 0; y < cmd->height; y++) {
+		memset32(vprime_row(dst, cmd->dst_offset, cmd->dst_stride, y),
+			 cmd->value, cmd->width);
+		if (!(y % VPRIME_ENGINE_ROWS_PER_RESCHED))
+			cond_resched();
+	}
+}
+
+static void vprime_engine_copy(const struct drm_vprime_cmd *cmd,
+			       struct vprime_job_bo *dst,
+			       struct vprime_job_bo *src)
+{
+	size_t row = (size_t)cmd->width * 4;
+	bool same = dst == src;
+	bool backwards = same && cmd->dst_offset > cmd->src_offset;
+	u32 i, y;
+
+	if (!same && cmd->dst_stride == row && cmd->src_stride == row) {
+		memcpy(vprime_row(dst, cmd->dst_offset, 0, 0),
+		       vprime_row(src, cmd->src_offset, 0, 0),
+		       row * cmd->height);
+		return;
+	}
+
+	for (i = 0; i < cmd->height; i++) {
+		y = backwards ? cmd->height - 1 - i : i;
+		if (same)
+			memmove(vprime_row(dst, cmd->dst_offset,
+					   cmd->dst_stride, y),
+				vprime_row(src, cmd->src_offset,
+					   cmd->src_stride, y), row);
+		else
+			memcpy(vprime_row(dst, cmd->dst_offset,
+					  cmd->dst_stride, y),
+			       vprime_row(src, cmd->src_offset,
+					  cmd->src_stride, y), row);
+		if (!(i % VPRIME_ENGINE_ROWS_PER_RESCHED))
+			cond_resched();
+	}
+}
+
+/* The pixel formulas are part of the uapi (see vprime_drm.h). */
+static u32 vprime_pattern_pixel(u32 pattern, u32 x, u32 y, u32 w, u32 frame)
+{
+	u32 xs = (u32)(((u64)x + frame) % w);
+
+	switch (pattern) {
+	case VPRIME_PATTERN_GRADIENT:
+		return 0xff000000 | ((xs & 0xff) << 16) |
+		       (((y + frame) & 0xff) << 8) | (frame & 0xff);
+	case VPRIME_PATTERN_CHECKER:
+		return ((xs / 32 + y / 32) & 1) ? 0xffffffff : 0xff000000;
+	default:
+		return vprime_bar_colours[(u64)xs * 8 / w];
+	}
+}
+
+static void vprime_engine_pattern(const struct drm_vprime_cmd *cmd,
+				  struct vprime_job_bo *dst)
+{
+	u32 *row;
+	u32 x, y;
+
+	for (y = 0; y < cmd->height; y++) {
+		row = vprime_row(dst, cmd->dst_offset, cmd->dst_stride, y);
+		for (x = 0; x < cmd->width; x++)
+			row[x] = vprime_pattern_pixel(cmd->pattern, x, y,
+						      cmd->width, cmd->frame);
+		if (!(y % VPRIME_ENGINE_ROWS_PER_RESCHED))
+			cond_resched();
+	}
+}
+
+/* Execute the (validated) command stream. */
+static void vprime_engine_exec(struct vprime_job *job)
+{
+	const struct drm_vprime_cmd *cmd;
+	struct vprime_job_bo *dst, *src;
+	u32 i;
+
+	for (i = 0; i < job->cmd_count; i++) {
+		cmd = &job->cmds[i];
+		/* submit replaced the handles by indices into job->bos */
+		dst = &job->bos[cmd->dst_handle];
+		switch (cmd->op) {
+		case VPRIME_CMD_FILL:
+			vprime_engine_fill(cmd, dst);
+			break;
+		case VPRIME_CMD_COPY:
+			src = &job->bos[cmd->src_handle];
+			vprime_engine_copy(cmd, dst, src);
+			break;
+		case VPRIME_CMD_PATTERN:
+			vprime_engine_pattern(cmd, dst);
+			break;
+		}
+	}
+}
+
+static void vprime_job_exec_work(struct work_struct *work)
+{
+	struct vprime_job *job = container_of(work, struct vprime_job,
+					      exec_work);
+	s64 elapsed;
+
+	/* a hung job never completes; timedout_job takes care of it */
+	if (job->flags & VPRIME_SUBMIT_HANG)
+		return;
+
+	if (test_bit(VPRIME_JOB_DONE, &job->state))
+		return;
+
+	vprime_engine_exec(job);
+
+	elapsed = ktime_to_ns(ktime_sub(ktime_get(), job->start));
+	if (job->duration_ns > elapsed) {
+		hrtimer_start(&job->timer,
+			      ns_to_ktime(job->duration_ns - elapsed),
+			      HRTIMER_MODE_REL);
+		return;
+	}
+
+	vprime_job_complete(job, 0);
+}
+
+static struct dma_fence *vprime_sched_run_job(struct drm_sched_job *sched_job)
+{
+	struct vprime_job *job = to_vprime_job(sched_job);
+	struct vprime_gpu *gpu = job->gpu;
+	struct dma_fence *fence;
+
+	fence = vprime_fence_create(&gpu->timeline, GFP_KERNEL);
+	if (!fence)
+		return ERR_PTR(-ENOMEM);
+
+	job->hw_fence = dma_fence_get(fence);
+	job->start = ktime_get();
+
+	if (unlikely(sched_job->s_fence->finished.error)) {
+		/* cancelled before it ran: don't touch the BOs */
+		vprime_job_complete(job, 0);
+		return fence;
+	}
+
+	spin_lock_irq(&gpu->active_lock);
+	gpu->active_job = job;
+	spin_unlock_irq(&gpu->active_lock);
+
+	queue_work(gpu->exec_wq, &job->exec_work);
+	return fence;
+}
+
+static enum drm_gpu_sched_stat
+vprime_sched_timedout_job(struct drm_sched_job *sched_job)
+{
+	struct drm_gpu_scheduler *sched = sched_job->sched;
+	struct vprime_job *job = to_vprime_job(sched_job);
+	struct vprime_gpu *gpu = job->gpu;
+
+	/*
+	 * The scheduler took the job off its pending list for us; put it
+	 * back so that free_job runs once the finished fence signals.
+	 */
+	spin_lock(&sched->job_list_lock);
+	list_add(&sched_job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+
+	if (vprime_job_complete(job, -ETIMEDOUT)) {
+		atomic64_inc(&gpu->jobs_timedout);
+		drm_notice(&gpu->base, "job %llu timed out after %u ms\n",
+			   sched_job->id, READ_ONCE(gpu->job_timeout_ms));
+	}
+
+	/*
+	 * If the job completed while it was off the list, the scheduler's
+	 * wakeup missed it: wake the scheduler thread again to free it.
+	 */
+	wake_up_interruptible(&sched->wake_up_worker);
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static void vprime_sched_free_job(struct drm_sched_job *sched_job)
+{
+	struct vprime_job *job = to_vprime_job(sched_job);
+
+	/* a timed-out job may still be executing or have its timer armed */
+	cancel_work_sync(&job->exec_work);
+	hrtimer_cancel(&job->timer);
+
+	drm_sched_job_cleanup(sched_job);
+	vprime_job_put_resources(job);
+}
+
+static const struct drm_sched_backend_ops vprime_sched_ops = {
+	.run_job = vprime_sched_run_job,
+	.timedout_job = vprime_sched_timedout_job,
+	.free_job = vprime_sched_free_job,
+};
+
+void vprime_job_init_engine(struct vprime_job *job)
+{
+	INIT_WORK(&job->exec_work, vprime_job_exec_work);
+	hrtimer_init(&job->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	job->timer.function = vprime_job_timer_fn;
+}
+
+void vprime_sched_set_timeout(struct vprime_gpu *gpu, unsigned int ms)
+{
+	ms = max_t(unsigned int, ms, VPRIME_JOB_TIMEOUT_MIN_MS);
+	WRITE_ONCE(gpu->job_timeout_ms, ms);
+	/* read by the scheduler each time it arms its timeout work */
+	WRITE_ONCE(gpu->sched.timeout, msecs_to_jiffies(ms));
+}
+
+static void vprime_sched_release(struct drm_device *dev, void *data)
+{
+	struct vprime_gpu *gpu = data;
+
+	/* every file is closed: wait for the jobs the engine still has */
+	wait_event(gpu->idle_wq, !atomic_read(&gpu->jobs_inflight));
+	drm_sched_fini(&gpu->sched);
+	destroy_workqueue(gpu->exec_wq);
+}
+
+int vprime_sched_init(struct vprime_gpu *gpu)
+{
+	struct drm_sched_init_args args = {
+		.ops = &vprime_sched_ops,
+		.credit_limit = 1,
+		.hang_limit = 0,
+		.name = gpu->name,
+		.dev = gpu->base.dev,
+	};
+	int ret;
+
+	snprintf(gpu->name, sizeof(gpu->name), "vprime-gpu%d", gpu->index);
+	mutex_init(&gpu->sched_lock);
+	spin_lock_init(&gpu->active_lock);
+	init_waitqueue_head(&gpu->idle_wq);
+	vprime_timeline_init(&gpu->timeline, "vprime_gpu", gpu->name);
+
+	gpu->job_timeout_ms = max_t(unsigned int, vprime_job_timeout_ms,
+				    VPRIME_JOB_TIMEOUT_MIN_MS);
+	args.timeout = msecs_to_jiffies(gpu->job_timeout_ms);
+
+	gpu->exec_wq = alloc_ordered_workqueue("%s", 0, gpu->name);
+	if (!gpu->exec_wq)
+		return -ENOMEM;
+
+	ret = drm_sched_init(&gpu->sched, &args);
+	if (ret)
+		goto err_destroy_wq;
+
+	return drmm_add_action_or_reset(&gpu->base, vprime_sched_release, gpu);
+
+err_destroy_wq:
+	destroy_workqueue(gpu->exec_wq);
+	return ret;
+}
