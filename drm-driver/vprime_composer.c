@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: vprime display composer
+ *
+ * Composes the visible planes of a CRTC into one ARGB8888 frame on the CPU,
+ * in a worker queued by the vblank timer. The frame is produced row by row,
+ * straight into the writeback framebuffer when a capture is pending (both
+ * writeback formats have the composer's layout) or into a row buffer, and
+ * the CRC of each row is accumulated as it is produced.
+ *
+ * Per row, the topmost opaque plane that covers the whole row is found and
+ * the background and every plane below it are skipped. Opaque planes are
+ * converted straight into the output row (XRGB8888 is one OR per pixel);
+ * the others are converted into a stage row and blended.
+ *
+ * Blending is done in 8 bits per channel, with the plane alpha A (0-255,
+ * the top 8 bits of the "alpha" property), pixel alpha a and mul(x, y) =
+ * round(x * y / 255):
+ *
+ * - "None":           c = mul(s, A),         k = A
+ * - "Pre-multiplied": c = mul(s, A),         k = mul(a, A)
+ * - "Coverage":       c = mul(mul(s, a), A), k = mul(a, A)
+ *
+ * and the result is min(255, c + mul(d, 255 - k)) for each colour channel,
+ * over an opaque black background. The output alpha is always 0xff.
+ *
+ * The CRC is crc32_le over the output rows (4 bytes per pixel, little
+ * endian 0xffRRGGBB), one value per frame. When the worker falls behind
+ * the vblank timer, the CRC of a composition is reported for every vblank
+ * it stands for.
+ */
+#include <linux/crc32.h>
+#include <linux/debugfs.h>
+#include <linux/ktime.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include <drm/drm_blend.h>
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_print.h>
+#include <drm/drm_vblank.h>
+
+#include "vprime_kms.h"
+
+static inline u32 vprime_mul(u32 x, u32 y)
+{
+	u32 v = x * y + 128;
+
+	return (v + (v >> 8)) >> 8;
+}
+
+static inline u32 vprime_blend_channel(u32 c, u32 d, u32 k)
+{
+	return min_t(u32, 255, c + vprime_mul(d, 255 - k));
+}
+
+static void vprime_blend_row(const struct vprime_frame *frame,
+			     const u32 *src, u32 *dst, unsigned int n)
+{
+	u32 pa = frame->alpha;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u32 s = src[i], d = dst[i];
+		u32 a = s >> 24, r = (s >> 16) & 0xff;
+		u32 g = (s >> 8) & 0xff, b = s & 0xff;
+		u32 k;
+
+		switch (frame->blend_mode) {
+		case DRM_MODE_BLEND_PIXEL_NONE:
+			k = pa;
+			break;
+		case DRM_MODE_BLEND_COVERAGE:
+			r = vprime_mul(r, a);
+			g = vprime_mul(g, a);
+			b = vprime_mul(b, a);
+			fallthrough;
+		default:
+			/* Pre-multiplied: the common cases need no arithmetic. */
+			if (pa == 0xff && a == 0xff) {
+				dst[i] = s;
+				continue;
+			}
+			if (pa == 0xff && !a && !(s & 0xffffff))
+				continue;
+			k = vprime_mul(a, pa);
+			break;
+		}
+
+		if (pa != 0xff) {
+			r = vprime_mul(r, pa);
+			g = vprime_mul(g, pa);
+			b = vprime_mul(b, pa);
+		}
+
+		dst[i] = 0xff000000 |
+			 vprime_blend_channel(r, (d >> 16) & 0xff, k) << 16 |
+			 vprime_blend_channel(g, (d >> 8) & 0xff, k) << 8 |
+			 vprime_blend_channel(b, d & 0xff, k);
+	}
+}
+
+static inline bool vprime_frame_on_row(const struct vprime_frame *frame,
+				       int y)
+{
+	return y >= frame->dst.y1 && y < frame->dst.y2;
+}
+
+/* The plane hides the whole row: opaque, from the left to the right edge. */
+static bool vprime_frame_covers_row(const struct vprime_frame *frame,
+				    int y, int width)
+{
+	return frame->opaque && frame->dst.x1 <= 0 && frame->dst.x2 >= width &&
+	       vprime_frame_on_row(frame, y);
+}
+
+static void vprime_compose_plane_row(const struct vprime_frame *frame,
+				     int y, int width, u32 *out, u32 *stage)
+{
+	int x1 = max(frame->dst.x1, 0);
+	int x2 = min(frame->dst.x2, width);
+	const u8 *src;
+	unsigned int n;
+
+	if (x1 >= x2)
+		return;
+
+	n = x2 - x1;
+	src = (const u8 *)frame->data[0].vaddr +
+	      (size_t)(frame->src.y1 + y - frame->dst.y1) * frame->pitch +
+	      (size_t)(frame->src.x1 + x1 - frame->dst.x1) * frame->cpp;
+
+	if (frame->opaque) {
+		frame->format->read_line(src, out + x1, n);
+		return;
+	}
+
+	frame->format->read_line(src, stage, n);
+	vprime_blend_row(frame, stage, out + x1, n);
+}
+
+static void vprime_fill_black(u32 *out, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		out[i] = 0xff000000;
+}
+
+/*
+ * Compose @cstate into @job's framebuffer (when not NULL) and into @crc
+ * (when not NULL). Returns 0 or -ENOMEM.
+ */
+static int vprime_compose(struct vprime_crtc_state *cstate,
+			  struct vprime_wb_job *job, u32 *crc)
+{
+	int width = cstate->base.mode.hdisplay;
+	int height = cstate->base.mode.vdisplay;
+	unsigned int n = cstate->num_planes;
+	const struct vprime_frame *frames[VPRIME_KMS_MAX_OVERLAYS + 2];
+	u32 *row = NULL, *stage;
+	unsigned int i, count = 0;
+	int y;
+
+	for (i = 0; i < n && count < ARRAY_SIZE(frames); i++) {
+		struct vprime_plane_state *pstate = cstate->planes[i];
+
+		if (!pstate->hidden && pstate->frame.fb && pstate->frame.format)
+			frames[count++] = &pstate->frame;
+	}
+
+	if (job && (job->fb->width < width || job->fb->height < height))
+		return -EINVAL;
+
+	stage = kvmalloc_array(width, sizeof(u32), GFP_KERNEL);
+	if (!stage)
+		return -ENOMEM;
+	if (!job) {
+		row = kvmalloc_array(width, sizeof(u32), GFP_KERNEL);
+		if (!row) {
+			kvfree(stage);
+			return -ENOMEM;
+		}
+	}
+
+	for (y = 0; y < height; y++) {
+		bool covered = false;
+		unsigned int first = 0;
+		u32 *out = row;
+
+		if (job)
+			out = (u32 *)((u8 *)job->data[0].vaddr +
+				      (size_t)y * job->fb->pitches[0]);
+
+		for (i = count; i > 0; i--) {
+			if (vprime_frame_covers_row(frames[i - 1], y, width)) {
+				first = i - 1;
+				covered = true;
+				break;
+			}
+		}
+		if (!covered)
+			vprime_fill_black(out, width);
+
+		for (i = first; i < count; i++)
+			if (vprime_frame_on_row(frames[i], y))
+				vprime_compose_plane_row(frames[i], y, width,
+							 out, stage);
+
+		if (crc)
+			*crc = crc32_le(*crc, (u8 *)out, width * sizeof(u32));
+	}
+
+	kvfree(row);
+	kvfree(stage);
+
+	return 0;
+}
+
+static void vprime_stats_add(struct vprime_crtc *vcrtc, u64 ns,
+			     int width, int height)
+{
+	struct vprime_compose_stats *stats = &vcrtc->stats;
+
+	mutex_lock(&vcrtc->stats_lock);
+	if (!stats->frames || ns < stats->min_ns)
+		stats->min_ns = ns;
+	stats->max_ns = max(stats->max_ns, ns);
+	stats->last_ns = ns;
+	stats->total_ns += ns;
+	stats->frames++;
+	stats->width = width;
+	stats->height = height;
+	mutex_unlock(&vcrtc->stats_lock);
+}
+
+/**
+ * vprime_composer_work - compose one frame, emit its CRC and capture
+ * @work: &vprime_crtc.composer_work
+ */
+void vprime_composer_work(struct work_struct *work)
+{
+	struct vprime_crtc *vcrtc = container_of(work, struct vprime_crtc,
+						 composer_work);
+	struct drm_crtc *crtc = &vcrtc->base;
+	struct vprime_crtc_state *cstate;
+	struct vprime_wb_job *job = NULL;
+	u64 frame_start, frame_end;
+	bool pending, crc_on;
+	u32 crc = 0;
+	ktime_t start;
+	int ret;
+
+	spin_lock_irq(&vcrtc->lock);
+	pending = vcrtc->frame_pending;
+	cstate = vcrtc->state;
+	frame_start = vcrtc->frame_start;
+	frame_end = vcrtc->frame_end;
+	crc_on = vcrtc->crc_enabled;
+	vcrtc->frame_pending = false;
+	if (pending) {
+		job = vcrtc->wb_job;
+		vcrtc->wb_job = NULL;
+	}
+	spin_unlock_irq(&vcrtc->lock);
+
+	if (!pending || !cstate)
+		return;
+	if (job)
+		wake_up_all(&vcrtc->wb_wait);
+
+	start = ktime_get();
+	ret = vprime_compose(cstate, job, crc_on ? &crc : NULL);
+	vprime_stats_add(vcrtc, ktime_to_ns(ktime_sub(ktime_get(), start)),
+			 cstate->base.mode.hdisplay, cstate->base.mode.vdisplay);
+
+	if (job)
+		vprime_writeback_done(vcrtc, job, ret);
+
+	if (!crc_on || ret)
+		return;
+
+	while (frame_start <= frame_end)
+		drm_crtc_add_crc_entry(crtc, true, frame_start++, &crc);
+}
+
+static const char *const vprime_crc_sources[] = { "auto" };
+
+const char *const *vprime_crc_get_sources(struct drm_crtc *crtc, size_t *count)
+{
+	*count = ARRAY_SIZE(vprime_crc_sources);
+	return vprime_crc_sources;
+}
+
+static int vprime_crc_parse(struct drm_crtc *crtc, const char *source,
+			    bool *enabled)
+{
+	*enabled = false;
+	if (!source)
+		return 0;
+	if (!strcmp(source, "auto")) {
+		*enabled = true;
+		return 0;
+	}
+
+	drm_dbg_driver(crtc->dev, "unknown CRC source %s\n", source);
+	return -EINVAL;
+}
+
+int vprime_crc_verify_source(struct drm_crtc *crtc, const char *source,
+			     size_t *values_cnt)
+{
+	bool enabled;
+	int ret;
+
+	ret = vprime_crc_parse(crtc, source, &enabled);
+	if (ret)
+		return ret;
+
+	*values_cnt = 1;
+	return 0;
+}
+
+int vprime_crc_set_source(struct drm_crtc *crtc, const char *source)
+{
+	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
+	bool enabled, had_ref, want_ref;
+	int ret;
+
+	ret = vprime_crc_parse(crtc, source, &enabled);
+	if (ret)
+		return ret;
+
+	/* The CRC needs vblanks: hold a reference while it is on. */
+	spin_lock_irq(&vcrtc->lock);
+	vcrtc->crc_enabled = enabled;
+	had_ref = vcrtc->crc_vblank_ref;
+	spin_unlock_irq(&vcrtc->lock);
+
+	want_ref = enabled && !had_ref && !drm_crtc_vblank_get(crtc);
+	if (!enabled && had_ref)
+		drm_crtc_vblank_put(crtc);
+
+	spin_lock_irq(&vcrtc->lock);
+	if (want_ref)
+		vcrtc->crc_vblank_ref = true;
+	else if (!enabled)
+		vcrtc->crc_vblank_ref = false;
+	spin_unlock_irq(&vcrtc->lock);
+
+	return 0;
+}
+
+static int vprime_compose_stats_show(struct seq_file *m, void *data)
+{
+	struct vprime_crtc *vcrtc = m->private;
+	struct vprime_compose_stats stats;
+	u64 behind;
+
+	mutex_lock(&vcrtc->stats_lock);
+	stats = vcrtc->stats;
+	mutex_unlock(&vcrtc->stats_lock);
+
+	spin_lock_irq(&vcrtc->lock);
+	behind = vcrtc->frames_behind;
+	spin_unlock_irq(&vcrtc->lock);
+
+	seq_printf(m, "size: %ux%u\n", stats.width, stats.height);
+	seq_printf(m, "frames: %llu\n", stats.frames);
+	seq_printf(m, "last_us: %llu\n", div_u64(stats.last_ns, 1000));
+	seq_printf(m, "min_us: %llu\n", div_u64(stats.min_ns, 1000));
+	seq_printf(m, "max_us: %llu\n", div_u64(stats.max_ns, 1000));
+	seq_printf(m, "avg_us: %llu\n", stats.frames ?
+		   div64_u64(stats.total_ns, stats.frames * 1000) : 0);
+	seq_printf(m, "vblanks_behind: %llu\n", behind);
+	seq_printf(m, "fence_timeouts: %d\n",
+		   atomic_read(&vcrtc->fence_timeouts));
+
+	return 0;
+}
+
+static int vprime_compose_stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, vprime_compose_stats_show, inode->i_private);
+}
+
+/* Any write resets the statistics. */
+static ssize_t vprime_compose_stats_write(struct file *file,
+					  const char __user *buf,
+					  size_t len, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct vprime_crtc *vcrtc = m->private;
+
+	mutex_lock(&vcrtc->stats_lock);
+	memset(&vcrtc->stats, 0, sizeof(vcrtc->stats));
+	mutex_unlock(&vcrtc->stats_lock);
+
+	spin_lock_irq(&vcrtc->lock);
+	vcrtc->frames_behind = 0;
+	spin_unlock_irq(&vcrtc->lock);
+
+	return len;
+}
+
+static const struct file_operations vprime_compose_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = vprime_compose_stats_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.write = vprime_compose_stats_write,
+	.release = single_release,
+};
+
+/**
+ * vprime_composer_debugfs_init - create the composer's debugfs file
+ * @vcrtc: the CRTC
+ * @root: the DRM minor's debugfs directory
+ *
+ * "vprime_compose_stats" shows the per-frame composition times; writing
+ * to it resets them.
+ */
+void vprime_composer_debugfs_init(struct vprime_crtc *vcrtc,
+				  struct dentry *root)
+{
+	debugfs_create_file("vprime_compose_stats", 0644, root, vcrtc,
+			    &vprime_compose_stats_fops);
+}

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: vprime display CRTC
+ *
+ * The CRTC of a display: an hrtimer simulates the vblank interrupt at the
+ * mode's refresh rate. The timer handles the vblank (sequence numbers,
+ * timestamps, pending page-flip events) and, when a CRC or a writeback
+ * capture is wanted, queues the composer; it never composes itself.
+ *
+ * Vblank timestamps are the timer's expiry: the timer is moved forward
+ * before the vblank is handled, so the current vblank is one period before
+ * the next expiry.
+ *
+ * The CRTC state lists the visible planes in zpos order for the composer.
+ * atomic_flush publishes the new state to the composer; the commit tail
+ * flushes the composer before the old state is freed.
+ */
+#include <linux/dma-fence.h>
+#include <linux/sort.h>
+
+#include <drm/drm_atomic.h>
+#include <drm/drm_atomic_helper.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_print.h>
+#include <drm/drm_vblank.h>
+
+#include "vprime_kms.h"
+
+static enum hrtimer_restart vprime_crtc_vblank(struct hrtimer *timer)
+{
+	struct vprime_crtc *vcrtc = container_of(timer, struct vprime_crtc,
+						 vblank_timer);
+	struct drm_crtc *crtc = &vcrtc->base;
+	bool compose, fence_cookie;
+	u64 frame;
+
+	fence_cookie = dma_fence_begin_signalling();
+
+	hrtimer_forward_now(timer, vcrtc->period);
+	drm_crtc_handle_vblank(crtc);
+	frame = drm_crtc_vblank_count(crtc);
+
+	spin_lock(&vcrtc->lock);
+	compose = vcrtc->state && (vcrtc->crc_enabled || vcrtc->wb_job);
+	if (compose) {
+		if (!vcrtc->frame_pending)
+			vcrtc->frame_start = frame;
+		else
+			vcrtc->frames_behind++;
+		vcrtc->frame_end = frame;
+		vcrtc->frame_pending = true;
+	}
+	spin_unlock(&vcrtc->lock);
+
+	if (compose)
+		queue_work(vcrtc->composer_wq, &vcrtc->composer_work);
+
+	dma_fence_end_signalling(fence_cookie);
+
+	return HRTIMER_RESTART;
+}
+
+static int vprime_crtc_enable_vblank(struct drm_crtc *crtc)
+{
+	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
+	struct drm_vblank_crtc *vblank = &crtc->dev->vblank[drm_crtc_index(crtc)];
+	u64 period_ns;
+
+	drm_calc_timestamping_constants(crtc, &crtc->mode);
+	period_ns = vblank->framedur_ns;
+	if (!period_ns)
+		period_ns = NSEC_PER_SEC / 60;
+
+	vcrtc->period = ns_to_ktime(period_ns);
+	hrtimer_start(&vcrtc->vblank_timer, vcrtc->period, HRTIMER_MODE_REL);
+
+	return 0;
+}
+
+static void vprime_crtc_disable_vblank(struct drm_crtc *crtc)
+{
+	hrtimer_cancel(&to_vprime_crtc(crtc)->vblank_timer);
+}
+
+static bool vprime_crtc_get_vblank_timestamp(struct drm_crtc *crtc,
+					     int *max_error,
+					     ktime_t *vblank_time,
+					     bool in_vblank_irq)
+{
+	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
+	struct drm_vblank_crtc *vblank = &crtc->dev->vblank[drm_crtc_index(crtc)];
+
+	if (!READ_ONCE(vblank->enabled)) {
+		*vblank_time = ktime_get();
+		return true;
+	}
+
+	*vblank_time = ktime_sub(hrtimer_get_expires(&vcrtc->vblank_timer),
+				 vcrtc->period);
+	*max_error = 0;
+
+	return true;
+}
+
+static void vprime_crtc_destroy_state(struct drm_crtc *crtc,
+				      struct drm_crtc_state *state)
+{
+	struct vprime_crtc_state *vstate = to_vprime_crtc_state(state);
+
+	__drm_atomic_helper_crtc_destroy_state(state);
+	kfree(vstate->planes);
+	kfree(vstate);
+}
+
+static void vprime_crtc_reset(struct drm_crtc *crtc)
+{
+	struct vprime_crtc_state *vstate;
+
+	if (crtc->state) {
+		vprime_crtc_destroy_state(crtc, crtc->state);
+		crtc->state = NULL;
+	}
+
+	vstate = kzalloc(sizeof(*vstate), GFP_KERNEL);
+	if (!vstate)
+		return;
+
+	__drm_atomic_helper_crtc_reset(crtc, &vstate->base);
+}
+
+static struct drm_crtc_state *vprime_crtc_duplicate_state(struct drm_crtc *crtc)
+{
+	struct vprime_crtc_state *vstate;
+
+	if (!crtc->state)
+		return NULL;
+
+	vstate = kzalloc(sizeof(*vstate), GFP_KERNEL);
+	if (!vstate)
+		return NULL;
+
+	/* The plane list is rebuilt by every atomic_check. */
+	__drm_atomic_helper_crtc_duplicate_state(crtc, &vstate->base);
+
+	return &vstate->base;
+}
+
+static const struct drm_crtc_funcs vprime_crtc_funcs = {
+	.set_config = drm_atomic_helper_set_config,
+	.page_flip = drm_atomic_helper_page_flip,
+	.destroy = drm_crtc_cleanup,
+	.reset = vprime_crtc_reset,
+	.atomic_duplicate_state = vprime_crtc_duplicate_state,
+	.atomic_destroy_state = vprime_crtc_destroy_state,
+	.enable_vblank = vprime_crtc_enable_vblank,
+	.disable_vblank = vprime_crtc_disable_vblank,
+	.get_vblank_timestamp = vprime_crtc_get_vblank_timestamp,
+	.get_crc_sources = vprime_crc_get_sources,
+	.verify_crc_source = vprime_crc_verify_source,
+	.set_crc_source = vprime_crc_set_source,
+};
+
+static enum drm_mode_status
+vprime_crtc_mode_valid(struct drm_crtc *crtc, const struct drm_display_mode *mode)
+{
+	int refresh = drm_mode_vrefresh(mode);
+
+	if (mode->hdisplay < VPRIME_KMS_MODE_MIN ||
+	    mode->hdisplay > VPRIME_KMS_MODE_MAX)
+		return MODE_BAD_HVALUE;
+	if (mode->vdisplay < VPRIME_KMS_MODE_MIN ||
+	    mode->vdisplay > VPRIME_KMS_MODE_MAX)
+		return MODE_BAD_VVALUE;
+	/* The vblank timer runs at the mode's rate: keep it sane. */
+	if (refresh < 1 || refresh > 240)
+		return MODE_CLOCK_RANGE;
+
+	return MODE_OK;
+}
+
+static int vprime_plane_state_cmp(const void *a, const void *b)
+{
+	const struct vprime_plane_state *pa = *(struct vprime_plane_state * const *)a;
+	const struct vprime_plane_state *pb = *(struct vprime_plane_state * const *)b;
+
+	return (int)pa->base.normalized_zpos - (int)pb->base.normalized_zpos;
+}
+
+static int vprime_crtc_atomic_check(struct drm_crtc *crtc,
+				    struct drm_atomic_state *state)
+{
+	struct drm_crtc_state *crtc_state =
+		drm_atomic_get_new_crtc_state(state, crtc);
+	struct vprime_crtc_state *vstate = to_vprime_crtc_state(crtc_state);
+	struct drm_plane_state *plane_state;
+	struct drm_plane *plane;
+	unsigned int n = 0;
+	int ret;
+
+	ret = drm_atomic_add_affected_planes(state, crtc);
+	if (ret)
+		return ret;
+
+	kfree(vstate->planes);
+	vstate->planes = NULL;
+	vstate->num_planes = 0;
+
+	drm_for_each_plane_mask(plane, crtc->dev, crtc_state->plane_mask) {
+		plane_state = drm_atomic_get_new_plane_state(state, plane);
+		if (plane_state && plane_state->visible)
+			n++;
+	}
+	if (!n)
+		return 0;
+
+	vstate->planes = kcalloc(n, sizeof(*vstate->planes), GFP_KERNEL);
+	if (!vstate->planes)
+		return -ENOMEM;
+
+	drm_for_each_plane_mask(plane, crtc->dev, crtc_state->plane_mask) {
+		plane_state = drm_atomic_get_new_plane_state(state, plane);
+		if (plane_state && plane_state->visible)
+			vstate->planes[vstate->num_planes++] =
+				to_vprime_plane_state(plane_state);
+	}
+
+	sort(vstate->planes, vstate->num_planes, sizeof(*vstate->planes),
+	     vprime_plane_state_cmp, NULL);
+
+	return 0;
+}
+
+static void vprime_crtc_atomic_enable(struct drm_crtc *crtc,
+				      struct drm_atomic_state *state)
+{
+	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
+	bool get_ref;
+
+	drm_crtc_vblank_on(crtc);
+
+	/* A CRC source selected while the CRTC was off needs vblanks now. */
+	spin_lock_irq(&vcrtc->lock);
+	get_ref = vcrtc->crc_enabled && !vcrtc->crc_vblank_ref;
+	spin_unlock_irq(&vcrtc->lock);
+	if (get_ref && !drm_crtc_vblank_get(crtc)) {
+		spin_lock_irq(&vcrtc->lock);
+		vcrtc->crc_vblank_ref = true;
+		spin_unlock_irq(&vcrtc->lock);
+	}
+}
+
+static void vprime_crtc_atomic_disable(struct drm_crtc *crtc,
+				       struct drm_atomic_state *state)
+{
+	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
+	struct vprime_wb_job *job;
+
+	drm_crtc_vblank_off(crtc);
+	flush_work(&vcrtc->composer_work);
+
+	/* No more vblanks: a capture that was not composed is cancelled. */
+	spin_lock_irq(&vcrtc->lock);
+	job = vcrtc->wb_job;
+	vcrtc->wb_job = NULL;
+	vcrtc->frame_pending = false;
+	spin_unlock_irq(&vcrtc->lock);
+
+	if (job)
+		vprime_writeback_done(vcrtc, job, -ECANCELED);
+}
+
+static void vprime_crtc_atomic_flush(struct drm_crtc *crtc,
+				     struct drm_atomic_state *state)
+{
+	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
+	struct drm_pending_vblank_event *event = crtc->state->event;
+
+	if (event) {
+		crtc->state->event = NULL;
+		spin_lock_irq(&crtc->dev->event_lock);
+		if (drm_crtc_vblank_get(crtc) == 0)
+			drm_crtc_arm_vblank_event(crtc, event);
+		else
+			drm_crtc_send_vblank_event(crtc, event);
+		spin_unlock_irq(&crtc->dev->event_lock);
+	}
+
+	spin_lock_irq(&vcrtc->lock);
+	vcrtc->state = to_vprime_crtc_state(crtc->state);
+	spin_unlock_irq(&vcrtc->lock);
+}
+
+static const struct drm_crtc_helper_funcs vprime_crtc_helper_funcs = {
+	.mode_valid = vprime_crtc_mode_valid,
+	.atomic_check = vprime_crtc_atomic_check,
+	.atomic_flush = vprime_crtc_atomic_flush,
+	.atomic_enable = vprime_crtc_atomic_enable,
+	.atomic_disable = vprime_crtc_atomic_disable,
+};
+
+/**
+ * vprime_crtc_flush_composer - wait for a running composition to finish
+ * @vcrtc: the CRTC
+ *
+ * After this, the composer no longer reads a CRTC state that was replaced
+ * before the call.
+ */
+void vprime_crtc_flush_composer(struct vprime_crtc *vcrtc)
+{
+	flush_work(&vcrtc->composer_work);
+}
+
+static void vprime_crtc_release(struct drm_device *dev, void *data)
+{
+	struct vprime_crtc *vcrtc = data;
+
+	hrtimer_cancel(&vcrtc->vblank_timer);
+	destroy_workqueue(vcrtc->composer_wq);
+}
+
+/**
+ * vprime_crtc_init - initialise the CRTC of a display
+ * @dev: the display device
+ * @vcrtc: the CRTC, embedded in the device
+ * @primary: its primary plane
+ * @cursor: its cursor plane
+ *
+ * Returns: 0 or a negative errno.
+ */
+int vprime_crtc_init(struct drm_device *dev, struct vprime_crtc *vcrtc,
+		     struct drm_plane *primary, struct drm_plane *cursor)
+{
+	int ret;
+
+	spin_lock_init(&vcrtc->lock);
+	init_waitqueue_head(&vcrtc->wb_wait);
+	atomic_set(&vcrtc->fence_timeouts, 0);
+	hrtimer_init(&vcrtc->vblank_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	vcrtc->vblank_timer.function = vprime_crtc_vblank;
+	vcrtc->period = ns_to_ktime(NSEC_PER_SEC / 60);
+	INIT_WORK(&vcrtc->composer_work, vprime_composer_work);
+
+	ret = drmm_mutex_init(dev, &vcrtc->stats_lock);
+	if (ret)
+		return ret;
+
+	vcrtc->composer_wq = alloc_ordered_workqueue("vprime_composer",
+						     WQ_HIGHPRI);
+	if (!vcrtc->composer_wq)
+		return -ENOMEM;
+
+	ret = drmm_add_action_or_reset(dev, vprime_crtc_release, vcrtc);
+	if (ret)
+		return ret;
+
+	ret = drm_crtc_init_with_planes(dev, &vcrtc->base, primary, cursor,
+					&vprime_crtc_funcs, NULL);
+	if (ret)
+		return ret;
+
+	drm_crtc_helper_add(&vcrtc->base, &vprime_crtc_helper_funcs);
+
+	return 0;
+}

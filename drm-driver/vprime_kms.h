@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vprime_kms - private header of the virtual display devices.
+ *
+ * One display device (struct vprime_kms_device) per platform device
+ * "vprime-kms.N": one CRTC with an hrtimer vblank, a primary plane, overlay
+ * planes, a cursor plane, a virtual connector and a writeback connector.
+ */
+#ifndef _VPRIME_KMS_H_
+#define _VPRIME_KMS_H_
+
+#include <linux/hrtimer.h>
+#include <linux/iosys-map.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_connector.h>
+#include <drm/drm_crtc.h>
+#include <drm/drm_device.h>
+#include <drm/drm_encoder.h>
+#include <drm/drm_fourcc.h>
+#include <drm/drm_plane.h>
+#include <drm/drm_rect.h>
+#include <drm/drm_writeback.h>
+
+#define VPRIME_KMS_DRIVER_NAME	"vprime_kms"
+
+/* Framebuffer limits (mode_config) and CRTC mode limits. */
+#define VPRIME_KMS_FB_MIN	1
+#define VPRIME_KMS_FB_MAX	8192
+#define VPRIME_KMS_MODE_MIN	20
+#define VPRIME_KMS_MODE_MAX	4096
+/* Connector mode list bounds. */
+#define VPRIME_KMS_LIST_MAX_W	1920
+#define VPRIME_KMS_LIST_MAX_H	1080
+#define VPRIME_KMS_CURSOR_MAX	256
+#define VPRIME_KMS_MAX_OVERLAYS	8
+#define VPRIME_KMS_MAX_DISPLAYS	8
+
+/**
+ * struct vprime_kms_config - module parameters of one display device
+ * @num_overlays: overlay planes per CRTC
+ * @refresh: refresh rate of the mode list in Hz
+ * @pref_w: width of the preferred mode
+ * @pref_h: height of the preferred mode
+ * @fence_timeout_ms: bound of a commit's wait for its plane fences
+ */
+struct vprime_kms_config {
+	unsigned int num_overlays;
+	unsigned int refresh;
+	unsigned int pref_w;
+	unsigned int pref_h;
+	unsigned int fence_timeout_ms;
+};
+
+/* Formats (vprime_formats.c) */
+
+/**
+ * typedef vprime_read_line_t - convert @n pixels of a framebuffer row
+ * @src: first source pixel
+ * @dst: ARGB8888 (0xAARRGGBB) output, alpha 0xff for formats without alpha
+ * @n: pixel count
+ */
+typedef void (*vprime_read_line_t)(const void *src, u32 *dst, unsigned int n);
+
+/**
+ * struct vprime_format - a scanout format the composer reads
+ * @fourcc: DRM_FORMAT_*
+ * @has_alpha: the format carries per-pixel alpha
+ * @read_line: row converter to ARGB8888
+ */
+struct vprime_format {
+	u32 fourcc;
+	bool has_alpha;
+	vprime_read_line_t read_line;
+};
+
+extern const u32 vprime_plane_formats[];
+extern const unsigned int vprime_num_plane_formats;
+extern const u32 vprime_wb_formats[];
+extern const unsigned int vprime_num_wb_formats;
+extern const u64 vprime_format_modifiers[];
+
+const struct vprime_format *vprime_format_lookup(u32 fourcc);
+
+/* Planes (vprime_plane.c) */
+
+/**
+ * struct vprime_plane - a plane
+ * @base: DRM plane
+ */
+struct vprime_plane {
+	struct drm_plane base;
+};
+
+/**
+ * struct vprime_frame - what the composer reads for one plane
+ * @fb: the framebuffer, a reference is held while @owned
+ * @map: the vmap of each GEM object of @fb
+ * @data: @map advanced to the start of each fb plane
+ * @src: source rectangle in whole pixels
+ * @dst: destination rectangle on the CRTC
+ * @pitch: bytes per framebuffer row
+ * @cpp: bytes per pixel
+ * @format: pixel reader
+ * @alpha: plane alpha, 0 (transparent) to 255 (opaque)
+ * @blend_mode: DRM_MODE_BLEND_*
+ * @opaque: nothing below this plane shows through it
+ * @owned: @fb and @map were taken for a skipped frame (see
+ *	vprime_plane_keep_previous()) and are released with the state
+ */
+struct vprime_frame {
+	struct drm_framebuffer *fb;
+	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
+	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
+	struct drm_rect src;
+	struct drm_rect dst;
+	unsigned int pitch;
+	unsigned int cpp;
+	const struct vprime_format *format;
+	unsigned int alpha;
+	unsigned int blend_mode;
+	bool opaque;
+	bool owned;
+};
+
+/**
+ * struct vprime_plane_state - plane state
+ * @base: DRM plane state
+ * @frame: composition input, filled by prepare_fb and atomic_update; read
+ *	by the composer while the CRTC state that lists this plane is the
+ *	composer's state
+ * @wait_fence: the explicit IN_FENCE_FD and the implicit write fences of
+ *	the framebuffer, taken out of @base.fence so that the commit tail
+ *	waits for them with a bound (see vprime_kms_wait_fences())
+ * @hidden: the plane is not composed (its fence timed out and it had no
+ *	previous contents)
+ */
+struct vprime_plane_state {
+	struct drm_plane_state base;
+	struct vprime_frame frame;
+	struct dma_fence *wait_fence;
+	bool hidden;
+};
+
+static inline struct vprime_plane_state *
+to_vprime_plane_state(struct drm_plane_state *state)
+{
+	return container_of(state, struct vprime_plane_state, base);
+}
+
+struct drm_plane *vprime_plane_create(struct drm_device *dev,
+				      enum drm_plane_type type,
+				      unsigned int zpos);
+void vprime_plane_keep_previous(struct drm_plane_state *old_state,
+				struct drm_plane_state *new_state);
+
+/* CRTC (vprime_crtc.c) */
+
+/**
+ * struct vprime_crtc_state - CRTC state
+ * @base: DRM CRTC state
+ * @planes: visible planes bottom to top (normalized zpos), built in
+ *	atomic_check
+ * @num_planes: entries of @planes
+ */
+struct vprime_crtc_state {
+	struct drm_crtc_state base;
+	struct vprime_plane_state **planes;
+	unsigned int num_planes;
+};
+
+static inline struct vprime_crtc_state *
+to_vprime_crtc_state(struct drm_crtc_state *state)
+{
+	return container_of(state, struct vprime_crtc_state, base);
+}
+
+/**
+ * struct vprime_compose_stats - per-frame composition times
+ * @frames: composed frames
+ * @last_ns: time of the last frame
+ * @min_ns: fastest frame
+ * @max_ns: slowest frame
+ * @total_ns: sum over @frames
+ * @width: width of the last frame
+ * @height: height of the last frame
+ */
+struct vprime_compose_stats {
+	u64 frames;
+	u64 last_ns;
+	u64 min_ns;
+	u64 max_ns;
+	u64 total_ns;
+	u32 width;
+	u32 height;
+};
+
+struct vprime_wb_job;
+
+/**
+ * struct vprime_crtc - the CRTC of a display and its composer
+ * @base: DRM CRTC
+ * @vblank_timer: the simulated vblank interrupt
+ * @period: vblank period of the current mode; written before the timer is
+ *	started, read by the timer
+ * @composer_wq: ordered queue of @composer_work
+ * @composer_work: composes one frame; queued by the vblank timer, never run
+ *	in it
+ * @lock: protects the fields below it; taken from the hrtimer (hardirq)
+ * @state: the committed state the composer reads; set in atomic_flush,
+ *	the old state is only freed after @composer_work was flushed
+ * @crc_enabled: CRC source "auto" selected
+ * @crc_vblank_ref: a vblank reference is held for the CRC
+ * @wb_job: the writeback job the next composition fills, or NULL
+ * @frame_start: first vblank the pending composition stands for
+ * @frame_end: last vblank the pending composition stands for
+ * @frame_pending: a composition is requested for @frame_start..@frame_end
+ * @frames_behind: vblanks that found the previous composition still pending
+ * @wb_wait: woken when @wb_job is taken
+ * @stats_lock: protects @stats
+ * @stats: composition times, shown in debugfs
+ * @fence_timeouts: commits whose plane fences timed out; atomic_t
+ */
+struct vprime_crtc {
+	struct drm_crtc base;
+	struct hrtimer vblank_timer;
+	ktime_t period;
+	struct workqueue_struct *composer_wq;
+	struct work_struct composer_work;
+
+	spinlock_t lock;
+	struct vprime_crtc_state *state;
+	bool crc_enabled;
+	bool crc_vblank_ref;
+	struct vprime_wb_job *wb_job;
+	u64 frame_start;
+	u64 frame_end;
+	bool frame_pending;
+	u64 frames_behind;
+
+	wait_queue_head_t wb_wait;
+
+	struct mutex stats_lock;
+	struct vprime_compose_stats stats;
+	atomic_t fence_timeouts;
+};
+
+static inline struct vprime_crtc *to_vprime_crtc(struct drm_crtc *crtc)
+{
+	return container_of(crtc, struct vprime_crtc, base);
+}
+
+int vprime_crtc_init(struct drm_device *dev, struct vprime_crtc *vcrtc,
+		     struct drm_plane *primary, struct drm_plane *cursor);
+void vprime_crtc_flush_composer(struct vprime_crtc *vcrtc);
+
+/* Composer (vprime_composer.c) */
+
+void vprime_composer_work(struct work_struct *work);
+const char *const *vprime_crc_get_sources(struct drm_crtc *crtc,
+					  size_t *count);
+int vprime_crc_verify_source(struct drm_crtc *crtc, const char *source,
+			     size_t *values_cnt);
+int vprime_crc_set_source(struct drm_crtc *crtc, const char *source);
+void vprime_composer_debugfs_init(struct vprime_crtc *vcrtc,
+				  struct dentry *root);
+
+/* Connector and encoder (vprime_output.c) */
+
+/**
+ * struct vprime_output - the always-connected virtual output
+ * @base: DRM connector
+ * @encoder: its encoder
+ * @edid: the EDID blob built at init
+ */
+struct vprime_output {
+	struct drm_connector base;
+	struct drm_encoder encoder;
+	u8 edid[128];
+};
+
+int vprime_output_init(struct drm_device *dev, struct vprime_output *output,
+		       struct drm_crtc *crtc);
+
+/* Writeback (vprime_writeback.c) */
+
+/**
+ * struct vprime_wb_job - a prepared writeback job
+ * @fb: the destination framebuffer
+ * @map: vmap of each GEM object of @fb
+ * @data: @map advanced to each fb plane
+ */
+struct vprime_wb_job {
+	struct drm_framebuffer *fb;
+	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
+	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
+};
+
+/**
+ * struct vprime_writeback - the writeback connector of a display
+ * @base: DRM writeback connector
+ */
+struct vprime_writeback {
+	struct drm_writeback_connector base;
+};
+
+int vprime_writeback_init(struct drm_device *dev, struct vprime_writeback *wb,
+			  struct drm_crtc *crtc);
+void vprime_writeback_done(struct vprime_crtc *vcrtc,
+			   struct vprime_wb_job *job, int status);
+
+/* Device (vprime_kms.c) */
+
+/**
+ * struct vprime_kms_device - one display device
+ * @base: DRM device
+ * @config: module parameters at probe time
+ * @crtc: the CRTC
+ * @output: connector and encoder
+ * @wb: writeback connector
+ */
+struct vprime_kms_device {
+	struct drm_device base;
+	struct vprime_kms_config config;
+	struct vprime_crtc crtc;
+	struct vprime_output output;
+	struct vprime_writeback wb;
+};
+
+static inline struct vprime_kms_device *to_vprime_kms(struct drm_device *dev)
+{
+	return container_of(dev, struct vprime_kms_device, base);
+}
+
+#endif /* _VPRIME_KMS_H_ */
