@@ -23,8 +23,10 @@
 #include "ioctl_wrappers.h"
 
 /*
- * Like upstream's igt.h, this does not include sw_sync.h or igt_syncobj.h:
- * tests using those helpers include them explicitly.
+ * Upstream's igt.h does not include these two: tests using their helpers
+ * should include them explicitly too, or an IGT_SRC= build will not see them.
  */
+#include "igt_syncobj.h"
+#include "sw_sync.h"
 
 #endif /* IGT_H */
