@@ -136,10 +136,20 @@ struct drm_vprime_bo_wait {
 #define VPRIME_CMD_COPY		2	/* dst rect = src rect */
 #define VPRIME_CMD_PATTERN	3	/* dst rect = pattern(frame) */
 
-/* drm_vprime_cmd.pattern for VPRIME_CMD_PATTERN */
-#define VPRIME_PATTERN_GRADIENT	0	/* diagonal colour gradient */
-#define VPRIME_PATTERN_CHECKER	1	/* 32x32 checker board */
-#define VPRIME_PATTERN_BARS	2	/* eight colour bars */
+/*
+ * drm_vprime_cmd.pattern for VPRIME_CMD_PATTERN. Pixels are XRGB8888; x and
+ * y are relative to the rectangle, w is its width, and the pattern scrolls
+ * left by one pixel per frame: xs = (x + frame) % w.
+ *  GRADIENT: 0xff000000 | (xs & 0xff) << 16 | ((y + frame) & 0xff) << 8 |
+ *            (frame & 0xff)
+ *  CHECKER:  32x32 squares, ((xs / 32 + y / 32) & 1) ? 0xffffffff :
+ *            0xff000000
+ *  BARS:     eight vertical bars, colour[xs * 8 / w] of white, yellow,
+ *            cyan, green, magenta, red, blue, black
+ */
+#define VPRIME_PATTERN_GRADIENT	0
+#define VPRIME_PATTERN_CHECKER	1
+#define VPRIME_PATTERN_BARS	2
 #define VPRIME_PATTERN_COUNT	3
 
 /**
