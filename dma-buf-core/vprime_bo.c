@@ -321,7 +321,8 @@ int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma)
 	unsigned long count = npages;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED)) {
+	/* VM_MAYSHARE: a shared mapping of a read-only fd lacks VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		pr_debug("vprime_core: private mappings are not supported\n");
 		return -EINVAL;
 	}
