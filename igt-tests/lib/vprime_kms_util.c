@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
 #include <linux/sync_file.h>
 #include <drm_fourcc.h>
 #include <xf86drm.h>
@@ -44,48 +45,7 @@ int vprime_kms_open_or_fail(int index)
 	return fd;
 }
 
-uint32_t vprime_gpu_bo_create(int fd, uint64_t size, uint32_t flags)
-{
-	struct drm_vprime_bo_create args = { .size = size, .flags = flags };
-
-	do_ioctl(fd, DRM_IOCTL_VPRIME_BO_CREATE, &args);
-	igt_assert(args.handle);
-	return args.handle;
-}
-
-void vprime_gpu_bo_info(int fd, uint32_t handle, struct drm_vprime_bo_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->handle = handle;
-	do_ioctl(fd, DRM_IOCTL_VPRIME_BO_INFO, info);
-}
-
-void *vprime_gpu_bo_mmap(int fd, uint32_t handle, size_t size)
-{
-	struct drm_vprime_bo_mmap_offset args = { .handle = handle };
-	void *ptr;
-
-	do_ioctl(fd, DRM_IOCTL_VPRIME_BO_MMAP_OFFSET, &args);
-	ptr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   args.offset);
-	igt_assert_f(ptr != MAP_FAILED, "mmap of BO %u: %s\n", handle,
-		     strerror(errno));
-	return ptr;
-}
-
-int __vprime_gpu_bo_wait(int fd, uint32_t handle, uint32_t flags,
-			 uint64_t timeout_ns)
-{
-	struct drm_vprime_bo_wait args = {
-		.handle = handle, .flags = flags, .timeout_ns = timeout_ns,
-	};
-
-	if (igt_ioctl(fd, DRM_IOCTL_VPRIME_BO_WAIT, &args))
-		return -errno;
-	return 0;
-}
-
-int __vprime_gpu_submit(int fd, const struct vprime_job *job)
+int __vprime_job_submit(int fd, const struct vprime_job *job)
 {
 	struct drm_vprime_cmd cmd = {
 		.op = job->op,
@@ -116,15 +76,15 @@ int __vprime_gpu_submit(int fd, const struct vprime_job *job)
 	return job->want_out_fence ? (int)args.out_fence_fd : -1;
 }
 
-int vprime_gpu_submit(int fd, const struct vprime_job *job)
+int vprime_job_submit(int fd, const struct vprime_job *job)
 {
-	int ret = __vprime_gpu_submit(fd, job);
+	int ret = __vprime_job_submit(fd, job);
 
 	igt_assert_f(ret >= -1, "submit: %s\n", strerror(-ret));
 	return ret;
 }
 
-int vprime_gpu_fill(int fd, uint32_t handle, uint32_t stride, uint32_t w,
+int vprime_job_fill(int fd, uint32_t handle, uint32_t stride, uint32_t w,
 		    uint32_t h, uint32_t value, uint64_t duration_ns,
 		    uint32_t flags)
 {
@@ -140,27 +100,39 @@ int vprime_gpu_fill(int fd, uint32_t handle, uint32_t stride, uint32_t w,
 		.in_fence_fd = -1,
 		.want_out_fence = true,
 	};
-	int fence = vprime_gpu_submit(fd, &job);
+	int fence = vprime_job_submit(fd, &job);
 
 	igt_assert_fd(fence);
 	return fence;
 }
 
-uint32_t vprime_gpu_fence_attach(int fd, uint32_t handle, uint32_t flags)
+/* PRIME and dma-buf */
+
+int vprime_prime_export(int fd, uint32_t handle)
 {
-	struct drm_vprime_fence_attach args = {
-		.handle = handle, .flags = flags,
+	struct drm_prime_handle args = {
+		.handle = handle, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1,
 	};
 
-	do_ioctl(fd, DRM_IOCTL_VPRIME_FENCE_ATTACH, &args);
-	return args.out_fence;
+	do_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &args);
+	igt_assert_fd(args.fd);
+	return args.fd;
 }
 
-void vprime_gpu_fence_signal(int fd, uint32_t fence)
+int vprime_dmabuf_export_sync_file(int dmabuf, uint32_t flags)
 {
-	struct drm_vprime_fence_signal args = { .fence = fence };
+	struct dma_buf_export_sync_file args = { .flags = flags, .fd = -1 };
 
-	do_ioctl(fd, DRM_IOCTL_VPRIME_FENCE_SIGNAL, &args);
+	do_ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &args);
+	igt_assert_fd(args.fd);
+	return args.fd;
+}
+
+void vprime_dmabuf_import_sync_file(int dmabuf, int sync_file, uint32_t flags)
+{
+	struct dma_buf_import_sync_file args = { .flags = flags, .fd = sync_file };
+
+	do_ioctl(dmabuf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &args);
 }
 
 /* sync_file / dma-buf state */
@@ -180,14 +152,6 @@ bool vprime_fd_wait(int fd, short events, int timeout_ms)
 	} while (ret < 0 && errno == EINTR);
 	igt_assert_f(ret >= 0, "poll: %s\n", strerror(errno));
 	return ret == 1 && (pfd.revents & events) == events;
-}
-
-int vprime_sync_file_status(int fd)
-{
-	struct sync_file_info info = {};
-
-	do_ioctl(fd, SYNC_IOC_FILE_INFO, &info);
-	return info.status;
 }
 
 /* KMS */

@@ -22,20 +22,13 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include <drm/vprime_drm.h>
+#include "vprime_gpu_igt.h"
 
-/* GPU */
+/* GPU (the uapi wrappers are in vprime_gpu_igt.h) */
 
 /* Open GPU/display @index or fail (never skip): the modules are loaded. */
 int vprime_gpu_open_or_fail(int index);
 int vprime_kms_open_or_fail(int index);
-
-uint32_t vprime_gpu_bo_create(int fd, uint64_t size, uint32_t flags);
-void vprime_gpu_bo_info(int fd, uint32_t handle, struct drm_vprime_bo_info *info);
-/* mmap the whole BO (PROT_READ | PROT_WRITE, MAP_SHARED). */
-void *vprime_gpu_bo_mmap(int fd, uint32_t handle, size_t size);
-/* Wait until idle; 0, or -errno (-ETIME) at the absolute @timeout_ns. */
-int __vprime_gpu_bo_wait(int fd, uint32_t handle, uint32_t flags, uint64_t timeout_ns);
 
 /**
  * struct vprime_job - a one-command job for vprime_gpu_submit()
@@ -63,16 +56,21 @@ struct vprime_job {
 };
 
 /* Submit @job; returns the out sync_file (or -1 without one), or -errno. */
-int __vprime_gpu_submit(int fd, const struct vprime_job *job);
-int vprime_gpu_submit(int fd, const struct vprime_job *job);
+int __vprime_job_submit(int fd, const struct vprime_job *job);
+int vprime_job_submit(int fd, const struct vprime_job *job);
 /* FILL a @w x @h rectangle at offset 0; returns the out sync_file. */
-int vprime_gpu_fill(int fd, uint32_t handle, uint32_t stride, uint32_t w,
+int vprime_job_fill(int fd, uint32_t handle, uint32_t stride, uint32_t w,
 		    uint32_t h, uint32_t value, uint64_t duration_ns,
 		    uint32_t flags);
 
-/* Userspace fences of the GPU (VPRIME_FENCE_WRITE for a writer). */
-uint32_t vprime_gpu_fence_attach(int fd, uint32_t handle, uint32_t flags);
-void vprime_gpu_fence_signal(int fd, uint32_t fence);
+/* PRIME and dma-buf */
+
+/* PRIME export with DRM_CLOEXEC | DRM_RDWR (mmap-able, writable). */
+int vprime_prime_export(int fd, uint32_t handle);
+/* DMA_BUF_IOCTL_EXPORT_SYNC_FILE with DMA_BUF_SYNC_READ/WRITE @flags. */
+int vprime_dmabuf_export_sync_file(int dmabuf, uint32_t flags);
+/* DMA_BUF_IOCTL_IMPORT_SYNC_FILE: add @sync_file as a READ/WRITE fence. */
+void vprime_dmabuf_import_sync_file(int dmabuf, int sync_file, uint32_t flags);
 
 /* sync_file / dma-buf state */
 
@@ -80,8 +78,6 @@ void vprime_gpu_fence_signal(int fd, uint32_t fence);
 bool vprime_fd_ready(int fd, short events);
 /* Wait for @fd to report @events, at most @timeout_ms; true if it did. */
 bool vprime_fd_wait(int fd, short events, int timeout_ms);
-/* SYNC_IOC_FILE_INFO: 1 signalled, 0 active, <0 the fence's error. */
-int vprime_sync_file_status(int fd);
 
 /* KMS */
 
