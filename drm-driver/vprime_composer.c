@@ -36,6 +36,7 @@
 #include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <asm/unaligned.h>
 
 #include <drm/drm_blend.h>
 #include <drm/drm_framebuffer.h>
@@ -143,9 +144,15 @@ static void vprime_compose_plane_row(const struct vprime_frame *frame,
 
 static void vprime_fill_black(u32 *out, unsigned int n)
 {
+	const u64 black = 0xff000000ff000000ULL;
+	u8 *d = (u8 *)out;
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i + 4 <= n; i += 4, d += 16) {
+		put_unaligned(black, (u64 *)d);
+		put_unaligned(black, (u64 *)(d + 8));
+	}
+	for (; i < n; i++)
 		out[i] = 0xff000000;
 }
 

@@ -34,9 +34,7 @@
 #include <drm/drm_debugfs.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
-#include <drm/drm_framebuffer.h>
 #include <drm/drm_gem.h>
-#include <drm/drm_gem_framebuffer_helper.h>
 #include <drm/drm_ioctl.h>
 #include <drm/drm_managed.h>
 #include <drm/drm_prime.h>
@@ -75,45 +73,6 @@ MODULE_PARM_DESC(fence_timeout_ms,
 static struct platform_device *vprime_kms_pdevs[VPRIME_KMS_MAX_DISPLAYS];
 
 DEFINE_DRM_GEM_FOPS(vprime_kms_fops);
-
-static const struct drm_framebuffer_funcs vprime_kms_fb_funcs = {
-	.destroy = drm_gem_fb_destroy,
-	.create_handle = drm_gem_fb_create_handle,
-};
-
-/*
- * Only formats and modifiers some plane advertises (IN_FORMATS) make a
- * framebuffer, so that clients like kmscube fall back from a modifier the
- * display can't scan out.
- */
-static struct drm_framebuffer *
-vprime_kms_fb_create(struct drm_device *dev, struct drm_file *file,
-		     const struct drm_mode_fb_cmd2 *mode_cmd)
-{
-	const struct drm_format_info *info = drm_get_format_info(dev, mode_cmd);
-	unsigned int i;
-
-	if (!info)
-		return ERR_PTR(-EINVAL);
-
-	for (i = 0; i < info->num_planes; i++) {
-		if (mode_cmd->modifier[i] != DRM_FORMAT_MOD_LINEAR) {
-			drm_dbg_kms(dev, "unsupported modifier 0x%llx\n",
-				    mode_cmd->modifier[i]);
-			return ERR_PTR(-EINVAL);
-		}
-	}
-
-	if (!drm_any_plane_has_format(dev, mode_cmd->pixel_format,
-				      mode_cmd->modifier[0])) {
-		drm_dbg_kms(dev, "unsupported format %p4cc\n",
-			    &mode_cmd->pixel_format);
-		return ERR_PTR(-EINVAL);
-	}
-
-	return drm_gem_fb_create_with_funcs(dev, file, mode_cmd,
-					    &vprime_kms_fb_funcs);
-}
 
 /*
  * Wait for the fences prepare_fb collected, all planes sharing one deadline.
@@ -187,7 +146,7 @@ static void vprime_kms_commit_tail(struct drm_atomic_state *state)
 }
 
 static const struct drm_mode_config_funcs vprime_kms_mode_funcs = {
-	.fb_create = vprime_kms_fb_create,
+	.fb_create = vprime_fb_create,
 	.atomic_check = drm_atomic_helper_check,
 	.atomic_commit = drm_atomic_helper_commit,
 };

@@ -22,6 +22,7 @@
 #include <drm/drm_device.h>
 #include <drm/drm_encoder.h>
 #include <drm/drm_fourcc.h>
+#include <drm/drm_framebuffer.h>
 #include <drm/drm_plane.h>
 #include <drm/drm_rect.h>
 #include <drm/drm_writeback.h>
@@ -86,6 +87,34 @@ extern const u64 vprime_format_modifiers[];
 
 const struct vprime_format *vprime_format_lookup(u32 fourcc);
 
+/* Framebuffers (vprime_kms_fb.c) */
+
+/**
+ * struct vprime_fb - a framebuffer of a display
+ * @base: DRM framebuffer
+ * @lock: protects @map, @data and @mapped
+ * @map: vmap of each GEM object, made on first use
+ * @data: @map advanced to each fb plane's offset
+ * @mapped: @map is valid until the framebuffer is destroyed
+ */
+struct vprime_fb {
+	struct drm_framebuffer base;
+	struct mutex lock;
+	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
+	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
+	bool mapped;
+};
+
+static inline struct vprime_fb *to_vprime_fb(struct drm_framebuffer *fb)
+{
+	return container_of(fb, struct vprime_fb, base);
+}
+
+struct drm_framebuffer *vprime_fb_create(struct drm_device *dev,
+					 struct drm_file *file,
+					 const struct drm_mode_fb_cmd2 *mode_cmd);
+int vprime_fb_vmap(struct drm_framebuffer *fb, struct iosys_map *data);
+
 /* Planes (vprime_plane.c) */
 
 /**
@@ -99,8 +128,7 @@ struct vprime_plane {
 /**
  * struct vprime_frame - what the composer reads for one plane
  * @fb: the framebuffer, a reference is held while @owned
- * @map: the vmap of each GEM object of @fb
- * @data: @map advanced to the start of each fb plane
+ * @data: the mapping of each fb plane of @fb (see vprime_fb_vmap())
  * @src: source rectangle in whole pixels
  * @dst: destination rectangle on the CRTC
  * @pitch: bytes per framebuffer row
@@ -109,12 +137,11 @@ struct vprime_plane {
  * @alpha: plane alpha, 0 (transparent) to 255 (opaque)
  * @blend_mode: DRM_MODE_BLEND_*
  * @opaque: nothing below this plane shows through it
- * @owned: @fb and @map were taken for a skipped frame (see
- *	vprime_plane_keep_previous()) and are released with the state
+ * @owned: @fb was taken for a skipped frame (see
+ *	vprime_plane_keep_previous()) and is released with the state
  */
 struct vprime_frame {
 	struct drm_framebuffer *fb;
-	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
 	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
 	struct drm_rect src;
 	struct drm_rect dst;
@@ -291,12 +318,10 @@ int vprime_output_init(struct drm_device *dev, struct vprime_output *output,
 /**
  * struct vprime_wb_job - a prepared writeback job
  * @fb: the destination framebuffer
- * @map: vmap of each GEM object of @fb
- * @data: @map advanced to each fb plane
+ * @data: the mapping of each fb plane of @fb
  */
 struct vprime_wb_job {
 	struct drm_framebuffer *fb;
-	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
 	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
 };
 

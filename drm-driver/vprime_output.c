@@ -208,6 +208,8 @@ int vprime_output_init(struct drm_device *dev, struct vprime_output *output,
 	if (ret)
 		return ret;
 	drm_connector_helper_add(&output->base, &vprime_output_helper_funcs);
+	/* Virtual connectors get no EDID property by default. */
+	drm_connector_attach_edid_property(&output->base);
 
 	ret = drm_simple_encoder_init(dev, &output->encoder,
 				      DRM_MODE_ENCODER_VIRTUAL);

@@ -22,7 +22,6 @@
 #include <drm/drm_blend.h>
 #include <drm/drm_framebuffer.h>
 #include <drm/drm_gem_atomic_helper.h>
-#include <drm/drm_gem_framebuffer_helper.h>
 #include <drm/drm_managed.h>
 #include <drm/drm_print.h>
 
@@ -30,11 +29,8 @@
 
 static void vprime_frame_release(struct vprime_frame *frame)
 {
-	if (frame->fb) {
-		drm_gem_fb_vunmap(frame->fb, frame->map);
-		if (frame->owned)
-			drm_framebuffer_put(frame->fb);
-	}
+	if (frame->owned)
+		drm_framebuffer_put(frame->fb);
 	frame->fb = NULL;
 	frame->owned = false;
 }
@@ -168,20 +164,10 @@ static int vprime_plane_prepare_fb(struct drm_plane *plane,
 	if (!state->fb)
 		return 0;
 
-	ret = drm_gem_fb_vmap(state->fb, frame->map, frame->data);
-	if (ret) {
-		drm_dbg_kms(plane->dev, "[PLANE:%d:%s] vmap failed: %d\n",
-			    plane->base.id, plane->name, ret);
+	ret = vprime_fb_vmap(state->fb, frame->data);
+	if (ret)
 		return ret;
-	}
 	frame->fb = state->fb;
-
-	if (frame->map[0].is_iomem) {
-		drm_dbg_kms(plane->dev, "[PLANE:%d:%s] I/O memory framebuffer\n",
-			    plane->base.id, plane->name);
-		vprime_frame_release(frame);
-		return -EINVAL;
-	}
 
 	return 0;
 }
@@ -227,8 +213,7 @@ static void vprime_plane_atomic_update(struct drm_plane *plane,
  *
  * Called from the commit tail before the planes are updated. The new
  * framebuffer is not read: the plane shows the previous framebuffer at the
- * previous position (a reference and a mapping are taken, released with
- * @new_state), or nothing when it showed nothing before.
+ * previous position (a reference is taken, released with @new_state), or nothing when it showed nothing before.
  */
 void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 				struct drm_plane_state *new_state)
@@ -236,7 +221,6 @@ void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 	struct vprime_plane_state *vold = to_vprime_plane_state(old_state);
 	struct vprime_plane_state *vnew = to_vprime_plane_state(new_state);
 	struct drm_framebuffer *fb = vold->frame.fb;
-	int ret;
 
 	vprime_frame_release(&vnew->frame);
 
@@ -246,16 +230,9 @@ void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 		return;
 	}
 
+	/* The mapping of @fb lives as long as @fb. */
 	vnew->frame = vold->frame;
-	vnew->frame.fb = NULL;
-	vnew->frame.owned = false;
-	ret = drm_gem_fb_vmap(fb, vnew->frame.map, vnew->frame.data);
-	if (ret) {
-		vnew->hidden = true;
-		return;
-	}
 	drm_framebuffer_get(fb);
-	vnew->frame.fb = fb;
 	vnew->frame.owned = true;
 }
 

@@ -17,7 +17,6 @@
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_edid.h>
 #include <drm/drm_framebuffer.h>
-#include <drm/drm_gem_framebuffer_helper.h>
 #include <drm/drm_print.h>
 #include <drm/drm_probe_helper.h>
 #include <drm/drm_vblank.h>
@@ -86,28 +85,17 @@ static int vprime_wb_prepare_job(struct drm_writeback_connector *wb_conn,
 	if (!vjob)
 		return -ENOMEM;
 
-	ret = drm_gem_fb_vmap(job->fb, vjob->map, vjob->data);
+	ret = vprime_fb_vmap(job->fb, vjob->data);
 	if (ret) {
-		drm_dbg_kms(wb_conn->base.dev, "writeback vmap failed: %d\n", ret);
-		goto err_free;
+		kfree(vjob);
+		return ret;
 	}
 
-	if (vjob->map[0].is_iomem) {
-		drm_dbg_kms(wb_conn->base.dev, "writeback to I/O memory\n");
-		ret = -EINVAL;
-		goto err_vunmap;
-	}
-
+	/* The job holds a reference to @fb until its cleanup. */
 	vjob->fb = job->fb;
 	job->priv = vjob;
 
 	return 0;
-
-err_vunmap:
-	drm_gem_fb_vunmap(job->fb, vjob->map);
-err_free:
-	kfree(vjob);
-	return ret;
 }
 
 static void vprime_wb_cleanup_job(struct drm_writeback_connector *wb_conn,
@@ -118,7 +106,6 @@ static void vprime_wb_cleanup_job(struct drm_writeback_connector *wb_conn,
 	if (!vjob)
 		return;
 
-	drm_gem_fb_vunmap(vjob->fb, vjob->map);
 	kfree(vjob);
 	job->priv = NULL;
 }

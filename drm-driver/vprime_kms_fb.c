@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: vprime display framebuffers
+ *
+ * Framebuffers on the GEM objects of vprime_gem.h. Only formats and
+ * modifiers some plane advertises (IN_FORMATS) make a framebuffer, so that
+ * clients like kmscube fall back from a modifier the display can't scan
+ * out.
+ *
+ * The composer reads framebuffers through a kernel mapping that is made
+ * the first time the framebuffer is used for a plane or a writeback job and
+ * kept until the framebuffer is destroyed: page flipping between buffers
+ * then maps nothing per frame.
+ */
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_framebuffer_helper.h>
+#include <drm/drm_print.h>
+
+#include "vprime_kms.h"
+
+static void vprime_fb_destroy(struct drm_framebuffer *fb)
+{
+	struct vprime_fb *vfb = to_vprime_fb(fb);
+
+	if (vfb->mapped)
+		drm_gem_fb_vunmap(fb, vfb->map);
+	mutex_destroy(&vfb->lock);
+
+	/* Drops the GEM references and frees @fb. */
+	drm_gem_fb_destroy(fb);
+}
+
+static const struct drm_framebuffer_funcs vprime_fb_funcs = {
+	.destroy = vprime_fb_destroy,
+	.create_handle = drm_gem_fb_create_handle,
+};
+
+/**
+ * vprime_fb_create - drm_mode_config_funcs.fb_create
+ * @dev: the display device
+ * @file: the client
+ * @mode_cmd: the ADDFB2 arguments
+ *
+ * Returns: the framebuffer or an ERR_PTR: -EINVAL for a format or modifier
+ * no plane supports.
+ */
+struct drm_framebuffer *vprime_fb_create(struct drm_device *dev,
+					 struct drm_file *file,
+					 const struct drm_mode_fb_cmd2 *mode_cmd)
+{
+	const struct drm_format_info *info = drm_get_format_info(dev, mode_cmd);
+	struct vprime_fb *vfb;
+	unsigned int i;
+	int ret;
+
+	if (!info)
+		return ERR_PTR(-EINVAL);
+
+	for (i = 0; i < info->num_planes; i++) {
+		if (mode_cmd->modifier[i] != DRM_FORMAT_MOD_LINEAR) {
+			drm_dbg_kms(dev, "unsupported modifier 0x%llx\n",
+				    mode_cmd->modifier[i]);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+
+	if (!drm_any_plane_has_format(dev, mode_cmd->pixel_format,
+				      mode_cmd->modifier[0])) {
+		drm_dbg_kms(dev, "unsupported format %p4cc\n",
+			    &mode_cmd->pixel_format);
+		return ERR_PTR(-EINVAL);
+	}
+
+	vfb = kzalloc(sizeof(*vfb), GFP_KERNEL);
+	if (!vfb)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&vfb->lock);
+
+	ret = drm_gem_fb_init_with_funcs(dev, &vfb->base, file, mode_cmd,
+					 &vprime_fb_funcs);
+	if (ret) {
+		mutex_destroy(&vfb->lock);
+		kfree(vfb);
+		return ERR_PTR(ret);
+	}
+
+	return &vfb->base;
+}
+
+/**
+ * vprime_fb_vmap - the kernel mapping of a framebuffer
+ * @fb: a framebuffer of a display device
+ * @data: receives the address of each fb plane (offsets applied)
+ *
+ * Maps @fb on first use; the mapping lives as long as @fb. Must not be
+ * called from atomic context.
+ *
+ * Returns: 0, or a negative errno; -EINVAL for I/O memory.
+ */
+int vprime_fb_vmap(struct drm_framebuffer *fb, struct iosys_map *data)
+{
+	struct vprime_fb *vfb = to_vprime_fb(fb);
+	int ret = 0;
+
+	mutex_lock(&vfb->lock);
+	if (!vfb->mapped) {
+		ret = drm_gem_fb_vmap(fb, vfb->map, vfb->data);
+		if (!ret && vfb->map[0].is_iomem) {
+			drm_gem_fb_vunmap(fb, vfb->map);
+			ret = -EINVAL;
+		}
+		vfb->mapped = !ret;
+	}
+	if (!ret)
+		memcpy(data, vfb->data, sizeof(vfb->data));
+	mutex_unlock(&vfb->lock);
+
+	if (ret)
+		drm_dbg_kms(fb->dev, "[FB:%d] vmap failed: %d\n", fb->base.id, ret);
+
+	return ret;
+}
