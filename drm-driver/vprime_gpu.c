@@ -17,7 +17,9 @@
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -25,6 +27,7 @@
 #include <drm/drm_ioctl.h>
 #include <drm/drm_prime.h>
 #include <drm/drm_print.h>
+#include <drm/spsc_queue.h>
 #include <drm/vprime_drm.h>
 
 #include "vprime_drv.h"
@@ -83,12 +86,48 @@ err_free:
 	return ret;
 }
 
+static bool vprime_gpu_file_drained(struct vprime_gpu_file *vfile)
+{
+	return !spsc_queue_count(&vfile->entity.job_queue);
+}
+
+/*
+ * Empty the file's entity queue before destroying the entity: a live task
+ * waits for its jobs; an exiting or killed one gets a second (like
+ * drm_sched_entity_flush()), then its remaining jobs are cancelled with
+ * -ESRCH by run_job. This keeps jobs out of the 6.1 scheduler's kill path
+ * (drm_sched_entity_kill_jobs() leaks a reference to an already signalled
+ * last_scheduled fence). Jobs blocked on a dependency that never signals
+ * are left to that kill path after VPRIME_DRAIN_TIMEOUT.
+ */
+#define VPRIME_DRAIN_TIMEOUT	(20 * HZ)
+
+static void vprime_gpu_file_drain(struct vprime_gpu_file *vfile)
+{
+	struct drm_gpu_scheduler *sched = &vfile->gpu->sched;
+
+	if (current->flags & PF_EXITING)
+		wait_event_timeout(sched->job_scheduled,
+				   vprime_gpu_file_drained(vfile), HZ);
+	else
+		wait_event_killable(sched->job_scheduled,
+				    vprime_gpu_file_drained(vfile));
+	if (vprime_gpu_file_drained(vfile))
+		return;
+
+	WRITE_ONCE(vfile->closing, true);
+	wait_event_timeout(sched->job_scheduled,
+			   vprime_gpu_file_drained(vfile),
+			   VPRIME_DRAIN_TIMEOUT);
+}
+
 static void vprime_gpu_postclose(struct drm_device *dev, struct drm_file *file)
 {
 	struct vprime_gpu_file *vfile = file->driver_priv;
 
 	/* first release our jobs' dependencies on this file's fences */
 	vprime_fence_user_fini(vfile);
+	vprime_gpu_file_drain(vfile);
 	drm_sched_entity_destroy(&vfile->entity);
 	file->driver_priv = NULL;
 	vprime_gpu_file_put(vfile);

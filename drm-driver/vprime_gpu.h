@@ -79,6 +79,8 @@ static inline struct vprime_gpu *to_vprime_gpu(struct drm_device *dev)
  * @entity: the file's scheduler entity
  * @client_id: unique id for fdinfo's drm-client-id
  * @busy_ns: engine time used by the file's jobs
+ * @closing: the file is being closed by an exiting task: run_job cancels
+ *	its jobs (written once by postclose, read by run_job)
  * @fence_lock: protects @fences
  * @fences: userspace fences by id (vprime_fence_user.c)
  */
@@ -88,6 +90,7 @@ struct vprime_gpu_file {
 	struct drm_sched_entity entity;
 	u64 client_id;
 	atomic64_t busy_ns;
+	bool closing;
 
 	struct mutex fence_lock;
 	struct xarray fences;

@@ -244,6 +244,11 @@ static struct dma_fence *vprime_sched_run_job(struct drm_sched_job *sched_job)
 		vprime_job_complete(job, 0);
 		return fence;
 	}
+	if (unlikely(READ_ONCE(job->vfile->closing))) {
+		/* its client is gone, as drm_sched_entity_kill_jobs() does */
+		vprime_job_complete(job, -ESRCH);
+		return fence;
+	}
 
 	spin_lock_irq(&gpu->active_lock);
 	gpu->active_job = job;
