@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmarks (issue 8).
+#   make bench        build, boot the VM once, run every benchmark, write
+#                     out/bench/bench.json, a table and plots
+#   make bench-bin    only build bench/build/{vprime-bench,libvprime-igt-shim.so}
+#   make bench-report redo the table and plots from out/bench/bench.json
+#
+# `make tests` also builds the benchmark binaries: the IGT test
+# vprime_bench_smoke runs each of them once at its smallest size.
+
+BENCH_BUILD := bench/build
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_PROG_SRCS := $(filter-out bench/igt_shim.c,$(BENCH_SRCS))
+BENCH_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+		-Wno-missing-field-initializers -D_GNU_SOURCE \
+		-Iinclude/uapi $(shell pkg-config --cflags libdrm)
+BENCH_LIBS := $(shell pkg-config --libs libdrm) -lpthread -lm
+BENCH_MEMORY ?= 4096
+BENCH_TIMEOUT ?= 1500
+
+.PHONY: bench bench-bin bench-report
+
+bench-bin: $(BENCH_BUILD)/vprime-bench $(BENCH_BUILD)/libvprime-igt-shim.so
+
+$(BENCH_BUILD)/vprime-bench: $(BENCH_PROG_SRCS) bench/common.h \
+			     $(wildcard include/uapi/*/*.h) | $(BENCH_BUILD)
+	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_PROG_SRCS) $(BENCH_LIBS)
+
+$(BENCH_BUILD)/libvprime-igt-shim.so: bench/igt_shim.c | $(BENCH_BUILD)
+	$(CC) $(BENCH_CFLAGS) -shared -fPIC -o $@ $< $(BENCH_LIBS)
+
+$(BENCH_BUILD):
+	mkdir -p $@
+
+tests: bench-bin
+
+bench: deps
+	@scripts/install-deps bench
+	$(MAKE) modules bench-bin
+	@mkdir -p out/bench
+	vm/run --memory $(BENCH_MEMORY) --timeout $(BENCH_TIMEOUT) \
+		--modparam vprime.num_overlays=3 -- bench/run-bench
+	bench/report out/bench/bench.json
+
+bench-report:
+	bench/report out/bench/bench.json
