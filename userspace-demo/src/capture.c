@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * Writeback captures. A few dumb buffers on the display serve as capture
- * targets. The frame loop puts a free one into a flip's writeback job and
- * polls the job's out-fence; once it signals, the buffer goes to a worker
- * thread that renders the expected frame on the CPU from the same command
+ * Captures. With the writeback source, a few dumb buffers on the display
+ * serve as capture targets: the frame loop puts a free one into a flip's
+ * writeback job and polls the job's out-fence; once it signals, the buffer
+ * goes to a worker thread. With the readback source, the frame loop copies
+ * the GPU buffer of a frame into a capture buffer once the display released
+ * it, and queues it at once.
+ *
+ * The worker renders the expected frame on the CPU from the same command
  * list, compares it with the capture, writes the capture as a PNG (and the
- * expected image too on a mismatch) and frees the buffer again. The worker
- * keeps PNG encoding off the frame loop and measures its own CPU time so
+ * expected image too on a mismatch) and frees the buffer again. It keeps
+ * PNG encoding off the frame loop and measures its own CPU time so that
  * the pipeline's CPU cost can be reported without it.
  */
 #include <errno.h>
@@ -24,7 +28,7 @@
 
 enum slot_state {
 	SLOT_FREE,
-	SLOT_IN_FLIGHT,		/* in a commit, out-fence not signalled */
+	SLOT_IN_FLIGHT,		/* reserved: in a commit, or awaiting release */
 	SLOT_QUEUED,		/* captured, waiting for or in the worker */
 };
 
@@ -43,6 +47,7 @@ struct capture_slot {
 
 struct capture {
 	struct display *d;
+	enum capture_source src;
 	char out_dir[512];
 	char prefix[32];
 	unsigned int nslots;
@@ -171,8 +176,9 @@ static uint64_t check_slot(struct capture *c, struct capture_slot *s)
 	render_cpu(s->cmds, s->ncmds, ref);
 	diff = render_compare(s->map, s->stride, ref, ref_stride, w, h);
 
-	snprintf(path, sizeof(path), "%s/%scapture-%05u.png", c->out_dir,
-		 c->prefix, s->frame);
+	snprintf(path, sizeof(path), "%s/%s%s-%05u.png", c->out_dir,
+		 c->prefix, c->src == CAPTURE_WRITEBACK ? "capture" : "readback",
+		 s->frame);
 	if (write_png(path, s->map, s->stride, w, h))
 		demo_msg("frame %u: capture not saved", s->frame);
 	if (diff) {
@@ -225,6 +231,10 @@ static void destroy_slots(struct capture *c)
 		s = &c->slots[i];
 		if (s->fence >= 0)
 			close(s->fence);
+		if (c->src == CAPTURE_READBACK) {
+			free(s->map);
+			continue;
+		}
 		if (s->fb_id)
 			drmModeRmFB(c->d->fd, s->fb_id);
 		display_dumb_destroy(c->d->fd, s->handle, s->map, s->size);
@@ -232,22 +242,44 @@ static void destroy_slots(struct capture *c)
 	c->nslots = 0;
 }
 
+static int create_slot(struct capture *c, struct capture_slot *s)
+{
+	struct display *d = c->d;
+
+	s->fence = -1;
+	if (c->src == CAPTURE_READBACK) {
+		s->stride = d->mode.hdisplay * 4;
+		s->size = (uint64_t)s->stride * d->mode.vdisplay;
+		s->map = malloc(s->size);
+		if (!s->map)
+			demo_msg("out of memory for a capture buffer");
+		return s->map ? 0 : -1;
+	}
+	if (display_dumb_create(d->fd, d->mode.hdisplay, d->mode.vdisplay,
+				&s->handle, &s->stride, &s->size, &s->map))
+		return -1;
+	return display_add_fb(d->fd, s->handle, d->mode.hdisplay,
+			      d->mode.vdisplay, s->stride, &s->fb_id);
+}
+
 /**
  * capture_create - @nbufs capture buffers and the checking worker
  * @prefix: file name prefix of the PNGs, e.g. "" or "copy-"
+ * @src: where captures come from
  *
  * Returns NULL on failure (reported).
  */
 struct capture *capture_create(struct display *d, const char *out_dir,
-			       const char *prefix, unsigned int nbufs)
+			       const char *prefix, enum capture_source src,
+			       unsigned int nbufs)
 {
 	struct capture *c = calloc(1, sizeof(*c));
-	struct capture_slot *s;
 	int err;
 
 	if (!c)
 		return NULL;
 	c->d = d;
+	c->src = src;
 	snprintf(c->out_dir, sizeof(c->out_dir), "%s", out_dir);
 	snprintf(c->prefix, sizeof(c->prefix), "%s", prefix);
 	pthread_mutex_init(&c->lock, NULL);
@@ -255,15 +287,8 @@ struct capture *capture_create(struct display *d, const char *out_dir,
 	if (nbufs > DEMO_MAX_CAPTURE_BUFS)
 		nbufs = DEMO_MAX_CAPTURE_BUFS;
 	for (c->nslots = 0; c->nslots < nbufs; c->nslots++) {
-		s = &c->slots[c->nslots];
-		s->fence = -1;
-		if (display_dumb_create(d->fd, d->mode.hdisplay,
-					d->mode.vdisplay, &s->handle,
-					&s->stride, &s->size, &s->map))
-			goto err;
-		if (display_add_fb(d->fd, s->handle, d->mode.hdisplay,
-				   d->mode.vdisplay, s->stride, &s->fb_id)) {
-			c->nslots++;
+		if (create_slot(c, &c->slots[c->nslots])) {
+			c->nslots++;	/* destroy_slots() undoes it */
 			goto err;
 		}
 	}
@@ -276,23 +301,55 @@ struct capture *capture_create(struct display *d, const char *out_dir,
 	return c;
 err:
 	destroy_slots(c);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
 	free(c);
 	return NULL;
 }
 
-uint32_t capture_get(struct capture *c, unsigned int *slot)
+enum capture_source capture_source(const struct capture *c)
 {
-	uint32_t fb = 0;
+	return c->src;
+}
+
+/* A free slot becomes IN_FLIGHT (reserved) until its capture is queued. */
+bool capture_get(struct capture *c, unsigned int *slot)
+{
+	bool found = false;
 	unsigned int i;
 
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < c->nslots && !fb; i++)
+	for (i = 0; i < c->nslots && !found; i++)
 		if (c->slots[i].state == SLOT_FREE) {
+			c->slots[i].state = SLOT_IN_FLIGHT;
 			*slot = i;
-			fb = c->slots[i].fb_id;
+			found = true;
 		}
 	pthread_mutex_unlock(&c->lock);
-	return fb;
+	return found;
+}
+
+uint32_t capture_fb(const struct capture *c, unsigned int slot)
+{
+	return c->slots[slot].fb_id;
+}
+
+static void set_frame(struct capture_slot *s, unsigned int frame,
+		      const struct drm_vprime_cmd *cmds, unsigned int count)
+{
+	s->frame = frame;
+	s->ncmds = count;
+	memcpy(s->cmds, cmds, count * sizeof(*cmds));
+}
+
+/* Hand @slot to the worker. Frame loop only. */
+static void queue_slot(struct capture *c, unsigned int slot)
+{
+	pthread_mutex_lock(&c->lock);
+	c->slots[slot].state = SLOT_QUEUED;
+	c->queue[c->qlen++] = slot;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
 }
 
 void capture_submitted(struct capture *c, unsigned int slot, int fence,
@@ -301,13 +358,22 @@ void capture_submitted(struct capture *c, unsigned int slot, int fence,
 {
 	struct capture_slot *s = &c->slots[slot];
 
+	set_frame(s, frame, cmds, count);
 	s->fence = fence;
-	s->frame = frame;
-	s->ncmds = count;
-	memcpy(s->cmds, cmds, count * sizeof(*cmds));
-	pthread_mutex_lock(&c->lock);
-	s->state = SLOT_IN_FLIGHT;
-	pthread_mutex_unlock(&c->lock);
+}
+
+void capture_readback(struct capture *c, unsigned int slot, unsigned int frame,
+		      const struct drm_vprime_cmd *cmds, unsigned int count,
+		      const void *pixels, uint32_t stride)
+{
+	struct capture_slot *s = &c->slots[slot];
+	uint32_t y, row = c->d->mode.hdisplay * 4;
+
+	set_frame(s, frame, cmds, count);
+	for (y = 0; y < c->d->mode.vdisplay; y++)
+		memcpy((char *)s->map + (size_t)y * s->stride,
+		       (const char *)pixels + (size_t)y * stride, row);
+	queue_slot(c, slot);
 }
 
 /* Only the frame loop's thread changes IN_FLIGHT slots: no lock to read. */
@@ -339,11 +405,7 @@ int capture_poll(struct capture *c)
 			continue;
 		close(s->fence);
 		s->fence = -1;
-		pthread_mutex_lock(&c->lock);
-		s->state = SLOT_QUEUED;
-		c->queue[c->qlen++] = i;
-		pthread_cond_signal(&c->cond);
-		pthread_mutex_unlock(&c->lock);
+		queue_slot(c, i);
 	}
 	return 0;
 }

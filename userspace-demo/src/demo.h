@@ -108,6 +108,8 @@ struct display {
 	uint32_t conn_id;
 	uint32_t plane_id;
 	uint32_t wb_conn_id;		/* 0: no writeback connector */
+	bool wb_attached;		/* on the CRTC since display_enable() */
+	bool wb_rejected;		/* the kernel refused to attach it */
 	drmModeModeInfo mode;
 	uint32_t mode_blob;
 	struct display_props props;
@@ -115,7 +117,7 @@ struct display {
 
 int display_init(struct display *d, int fd);
 void display_fini(struct display *d);
-int display_enable(struct display *d, uint32_t fb_id);
+int display_enable(struct display *d, uint32_t fb_id, bool writeback);
 int display_disable(struct display *d);
 int display_flip(struct display *d, uint32_t fb_id, uint32_t wb_fb_id,
 		 int *wb_fence, void *user_data);
@@ -127,7 +129,16 @@ int display_dumb_create(int fd, uint32_t width, uint32_t height,
 void display_dumb_destroy(int fd, uint32_t handle, void *map, uint64_t size);
 double display_refresh_hz(const struct display *d);
 
-/* capture.c: writeback captures, checked and written by a worker thread. */
+/*
+ * capture.c: captures, checked and written by a worker thread. The source
+ * is the writeback connector, or (when the display can't attach it next to
+ * its output) a CPU readback of the GPU buffer once the display released it.
+ */
+enum capture_source {
+	CAPTURE_WRITEBACK,
+	CAPTURE_READBACK,
+};
+
 struct capture_result {
 	unsigned int frame;
 	uint64_t diff_pixels;
@@ -136,13 +147,21 @@ struct capture_result {
 struct capture;
 
 struct capture *capture_create(struct display *d, const char *out_dir,
-			       const char *prefix, unsigned int nbufs);
-/* A free capture buffer's framebuffer, or 0 when all are busy. */
-uint32_t capture_get(struct capture *c, unsigned int *slot);
-/* The commit for @frame took the buffer in @slot with out-fence @fence. */
+			       const char *prefix, enum capture_source src,
+			       unsigned int nbufs);
+enum capture_source capture_source(const struct capture *c);
+/* Reserve a free capture buffer; false when all are busy. */
+bool capture_get(struct capture *c, unsigned int *slot);
+/* Writeback: the framebuffer of @slot for WRITEBACK_FB_ID. */
+uint32_t capture_fb(const struct capture *c, unsigned int slot);
+/* Writeback: the commit for @frame took @slot with out-fence @fence. */
 void capture_submitted(struct capture *c, unsigned int slot, int fence,
 		       unsigned int frame, const struct drm_vprime_cmd *cmds,
 		       unsigned int count);
+/* Readback: copy @pixels (the released GPU buffer of @frame) into @slot. */
+void capture_readback(struct capture *c, unsigned int slot, unsigned int frame,
+		      const struct drm_vprime_cmd *cmds, unsigned int count,
+		      const void *pixels, uint32_t stride);
 /* Fill @fds with the pending out-fences; returns their number. */
 unsigned int capture_pending_fds(struct capture *c, int *fds, unsigned int max);
 /* Hand every capture whose out-fence signalled to the worker. */
@@ -178,6 +197,8 @@ struct run_result {
 	uint64_t missed_vblanks;
 	uint64_t bytes_copied;
 	unsigned int captures;
+	enum capture_source capture_src;
+	bool capture_active;
 	unsigned int mismatches;	/* frames whose check failed */
 	unsigned int readbacks;		/* --verify-all GPU readbacks */
 	uint64_t start_ns;

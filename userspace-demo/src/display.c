@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -292,8 +291,11 @@ static int commit(struct display *d, drmModeAtomicReqPtr req, uint32_t flags,
 	return ret ? -1 : 0;
 }
 
-/* Light the output with @fb_id on the primary plane (blocking modeset). */
-int display_enable(struct display *d, uint32_t fb_id)
+/*
+ * Light the output with @fb_id on the primary plane (blocking modeset).
+ * With @writeback, the writeback connector is attached to the CRTC too.
+ */
+int display_enable(struct display *d, uint32_t fb_id, bool writeback)
 {
 	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
 	const struct display_props *p = &d->props;
@@ -306,13 +308,20 @@ int display_enable(struct display *d, uint32_t fb_id)
 	      add(req, d->conn_id, p->conn_crtc_id, d->crtc_id) |
 	      add_plane(req, d, fb_id);
 	/* attached once here, so captures later need no modeset */
-	if (d->wb_conn_id && !getenv("DEMO_NO_WB"))
+	if (writeback)
 		ret |= add(req, d->wb_conn_id, p->wb_crtc_id, d->crtc_id);
 	if (!ret)
-		ret = commit(d, req, DRM_MODE_ATOMIC_ALLOW_MODESET, NULL,
-			     "enable");
+		ret = drmModeAtomicCommit(d->fd, req,
+					  DRM_MODE_ATOMIC_ALLOW_MODESET, NULL);
 	drmModeAtomicFree(req);
-	return ret;
+	if (ret) {
+		ret = -errno;
+		if (!writeback)
+			demo_err(errno, "drmModeAtomicCommit(enable)");
+		return ret;
+	}
+	d->wb_attached = writeback;
+	return 0;
 }
 
 /* Turn the output off and detach the planes (blocking modeset). */
@@ -328,12 +337,14 @@ int display_disable(struct display *d)
 	      add(req, d->crtc_id, p->crtc_active, 0) |
 	      add(req, d->conn_id, p->conn_crtc_id, 0) |
 	      add_plane(req, d, 0);
-	if (d->wb_conn_id)
+	if (d->wb_attached)
 		ret |= add(req, d->wb_conn_id, p->wb_crtc_id, 0);
 	if (!ret)
 		ret = commit(d, req, DRM_MODE_ATOMIC_ALLOW_MODESET, NULL,
 			     "disable");
 	drmModeAtomicFree(req);
+	if (!ret)
+		d->wb_attached = false;
 	return ret;
 }
 

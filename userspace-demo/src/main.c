@@ -331,7 +331,7 @@ static int open_devices(const struct demo_opts *o, struct demo_devices *dev)
 	if (drmGetCap(dev->disp.fd, DRM_CAP_TIMESTAMP_MONOTONIC, &cap) || !cap)
 		demo_msg("display timestamps are not CLOCK_MONOTONIC: latencies are meaningless");
 	if (!dev->disp.wb_conn_id && o->capture_every)
-		demo_msg("display has no writeback connector: no captures");
+		demo_msg("display has no writeback connector: captures come from CPU readbacks");
 	return 0;
 
 err_disp:

@@ -39,6 +39,7 @@ struct pbuf {
 	uint32_t fb_id;
 	bool busy;		/* rendering, queued or on screen */
 	int frame;		/* the frame it holds, -1 none */
+	int cap_slot;		/* readback capture slot reserved, -1 none */
 	unsigned int ncmds;
 	struct drm_vprime_cmd cmds[RENDER_MAX_CMDS];
 };
@@ -97,12 +98,14 @@ static int setup_copy(struct pipeline *p, struct pbuf *b)
 
 static int setup_buffers(struct pipeline *p)
 {
-	bool need_map = p->mode == DEMO_CPU_COPY || p->o->verify_all;
+	bool need_map = p->mode == DEMO_CPU_COPY || p->o->verify_all ||
+			p->o->capture_every;
 	struct pbuf *b;
 
 	for (p->nbufs = 0; p->nbufs < p->o->buffers; p->nbufs++) {
 		b = &p->bufs[p->nbufs];
 		b->frame = -1;
+		b->cap_slot = -1;
 		if (gpu_bo_create(p->dev->gpu_fd, p->size, &b->gpu_handle))
 			return -1;
 		if (need_map) {
@@ -143,26 +146,61 @@ static void teardown_buffers(struct pipeline *p)
 	p->nbufs = 0;
 }
 
+/* The pixels the display scanned out of @b, and their stride. */
+static const uint32_t *scanout_pixels(const struct pipeline *p,
+				      const struct pbuf *b, uint32_t *stride)
+{
+	if (p->mode == DEMO_CPU_COPY) {
+		*stride = b->dumb_stride;
+		return b->dumb_map;
+	}
+	*stride = p->tgt.stride;
+	return b->gpu_map;
+}
+
 /* --verify-all: check a released buffer through a CPU readback. */
 static void readback_check(struct pipeline *p, struct pbuf *b)
 {
+	const uint32_t *pixels;
 	struct frame_rec *rec;
+	uint32_t stride;
 	uint64_t diff;
 
 	if (!p->o->verify_all || b->frame < 0 || !p->ref)
 		return;
 	rec = &p->res->frames[b->frame];
+	pixels = scanout_pixels(p, b, &stride);
 	render_cpu(b->cmds, b->ncmds, p->ref);
-	diff = render_compare(b->gpu_map, p->tgt.stride, p->ref,
-			      p->tgt.stride, p->tgt.width, p->tgt.height);
+	diff = render_compare(pixels, stride, p->ref, p->tgt.stride,
+			      p->tgt.width, p->tgt.height);
 	if (diff) {
-		demo_msg("frame %d: GPU buffer differs from the expected render in %llu pixels",
+		demo_msg("frame %d: scanned-out buffer differs from the expected render in %llu pixels",
 			 b->frame, (unsigned long long)diff);
 		rec->verified = 1;
 	} else if (rec->verified < 0) {
 		rec->verified = 0;
 	}
 	p->res->readbacks++;
+}
+
+/*
+ * The display released @b (its flip was superseded, or the run ended):
+ * check it, hand a readback capture on, and let it be reused.
+ */
+static void release_buffer(struct pipeline *p, struct pbuf *b)
+{
+	const uint32_t *pixels;
+	uint32_t stride;
+
+	readback_check(p, b);
+	if (b->cap_slot >= 0) {
+		pixels = scanout_pixels(p, b, &stride);
+		capture_readback(p->cap, (unsigned int)b->cap_slot,
+				 (unsigned int)b->frame, b->cmds, b->ncmds,
+				 pixels, stride);
+		b->cap_slot = -1;
+	}
+	b->busy = false;
 }
 
 static void flip_done(int fd, unsigned int seq, unsigned int sec,
@@ -183,10 +221,8 @@ static void flip_done(int fd, unsigned int seq, unsigned int sec,
 	p->res->shown++;
 
 	/* superseded: the display no longer reads the previous buffer */
-	if (p->on_screen >= 0) {
-		readback_check(p, &p->bufs[p->on_screen]);
-		p->bufs[p->on_screen].busy = false;
-	}
+	if (p->on_screen >= 0)
+		release_buffer(p, &p->bufs[p->on_screen]);
 	p->on_screen = p->pending_buf;
 	p->flip_pending = false;
 }
@@ -264,14 +300,19 @@ static int copy_to_display(struct pipeline *p, struct pbuf *b)
 	return 0;
 }
 
-static bool capture_wanted(const struct pipeline *p, unsigned int frame,
-			   bool *due)
+/* Reserve a capture for this frame if one is due; false if none. */
+static bool reserve_capture(struct pipeline *p, unsigned int f, bool *due,
+			    unsigned int *slot)
 {
 	if (!p->cap || !p->o->capture_every)
 		return false;
-	if (frame % p->o->capture_every == 0)
+	if (f % p->o->capture_every == 0)
 		*due = true;
-	return *due;
+	/* all capture buffers busy: try again with the next frame */
+	if (!*due || !capture_get(p->cap, slot))
+		return false;
+	*due = false;
+	return true;
 }
 
 /* Render frame @f into a free buffer and flip to it. */
@@ -281,6 +322,7 @@ static int frame_submit(struct pipeline *p, unsigned int f, bool *capture_due)
 	unsigned int slot = 0;
 	uint32_t wb_fb = 0;
 	struct pbuf *b;
+	bool capture;
 	int idx, fence;
 
 	idx = free_buffer(p);
@@ -301,8 +343,13 @@ static int frame_submit(struct pipeline *p, unsigned int f, bool *capture_due)
 	if (p->mode == DEMO_CPU_COPY && copy_to_display(p, b))
 		return -1;
 
-	if (capture_wanted(p, f, capture_due))
-		wb_fb = capture_get(p->cap, &slot);
+	capture = reserve_capture(p, f, capture_due, &slot);
+	if (capture && capture_source(p->cap) == CAPTURE_WRITEBACK)
+		wb_fb = capture_fb(p->cap, slot);
+	else if (capture)
+		b->cap_slot = (int)slot;	/* read back on release */
+	rec->captured = capture;
+
 	p->pending_frame = f;
 	p->pending_buf = idx;
 	b->busy = true;
@@ -311,11 +358,8 @@ static int frame_submit(struct pipeline *p, unsigned int f, bool *capture_due)
 		return -1;
 	}
 	p->flip_pending = true;
-	if (wb_fb) {
+	if (wb_fb)
 		capture_submitted(p->cap, slot, fence, f, b->cmds, b->ncmds);
-		rec->captured = true;
-		*capture_due = false;
-	}
 	return 0;
 }
 
@@ -427,7 +471,7 @@ static int run_frames(struct pipeline *p)
 	if (p->flip_pending && wait_flip(p))
 		ret = -1;
 	if (p->on_screen >= 0)
-		readback_check(p, &p->bufs[p->on_screen]);
+		release_buffer(p, &p->bufs[p->on_screen]);
 	if (p->cap) {
 		capture_finish(p->cap, CAPTURE_DRAIN_NS);
 		collect_captures(p);
@@ -480,6 +524,28 @@ static int pipeline_init(struct pipeline *p, struct demo_devices *dev,
 	return 0;
 }
 
+/*
+ * Modeset to buffer 0, with the writeback connector attached when captures
+ * are wanted. If the kernel rejects that combination, light the output
+ * alone and capture through CPU readbacks of released buffers instead.
+ */
+static int light_display(struct pipeline *p, struct demo_devices *dev)
+{
+	struct display *d = &dev->disp;
+	uint32_t fb = p->bufs[0].fb_id;
+	int ret;
+
+	if (p->o->capture_every && d->wb_conn_id && !d->wb_rejected) {
+		ret = display_enable(d, fb, true);
+		if (!ret)
+			return 0;
+		d->wb_rejected = true;
+		demo_err(-ret, "drmModeAtomicCommit(enable with the writeback connector on the CRTC)");
+		demo_msg("the display rejects its writeback connector next to its output (with drm.debug=0x1 the kernel says why, e.g. \"failed valid clone check\": the encoders' possible_clones must include each other); capturing through CPU readbacks of the released buffers instead");
+	}
+	return display_enable(d, fb, false);
+}
+
 /**
  * pipeline_run - set up buffers, light the display, run the frames, tear
  * down; @res receives the measurements (also on failure, as far as run).
@@ -494,25 +560,29 @@ int pipeline_run(struct demo_devices *dev, const struct demo_opts *o,
 		goto out_free;
 	if (setup_buffers(&p))
 		goto out_buffers;
-	if (o->capture_every && dev->disp.wb_conn_id) {
-		p.cap = capture_create(&dev->disp, o->out_dir,
-				       mode == DEMO_CPU_COPY ? "copy-" : "",
-				       DEMO_MAX_CAPTURE_BUFS);
-		if (!p.cap)
-			goto out_buffers;
-	}
 	/* buffer 0 (zeroed: black) lights the output; frames use the others */
-	if (display_enable(&dev->disp, p.bufs[0].fb_id))
-		goto out_capture;
+	if (light_display(&p, dev))
+		goto out_buffers;
 	p.bufs[0].busy = true;
 	p.on_screen = 0;
+	if (o->capture_every) {
+		p.cap = capture_create(&dev->disp, o->out_dir,
+				       mode == DEMO_CPU_COPY ? "copy-" : "",
+				       dev->disp.wb_attached ? CAPTURE_WRITEBACK :
+							       CAPTURE_READBACK,
+				       DEMO_MAX_CAPTURE_BUFS);
+		if (!p.cap)
+			goto out_disable;
+		res->capture_active = true;
+		res->capture_src = capture_source(p.cap);
+	}
 
 	ret = run_frames(&p);
 
+	capture_destroy(p.cap);
+out_disable:
 	if (display_disable(&dev->disp))
 		ret = -1;
-out_capture:
-	capture_destroy(p.cap);
 out_buffers:
 	teardown_buffers(&p);
 out_free:

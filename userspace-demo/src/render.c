@@ -152,6 +152,28 @@ static uint32_t *row_at(uint32_t *pixels, const struct drm_vprime_cmd *c,
 }
 
 /*
+ * One PATTERN row: pattern_pixel() for x = 0..w-1, with the scrolled x
+ * stepped instead of taking a modulo per pixel (the reference is rendered
+ * under TCG too, so speed matters).
+ */
+static void pattern_row(const struct drm_vprime_cmd *c, uint32_t *row,
+			uint32_t y)
+{
+	uint32_t w = c->width, x, xs = (uint32_t)(c->frame % w);
+	uint32_t base = 0xff000000u | (((y + c->frame) & 0xff) << 8) |
+			(c->frame & 0xff);
+
+	for (x = 0; x < w; x++) {
+		if (c->pattern == VPRIME_PATTERN_GRADIENT)
+			row[x] = base | ((xs & 0xff) << 16);
+		else
+			row[x] = pattern_pixel(c->pattern, xs, y, w, 0);
+		if (++xs == w)
+			xs = 0;
+	}
+}
+
+/*
  * Run FILL and PATTERN commands on the CPU into @pixels, a buffer laid out
  * like the GPU buffer the commands were built for (same offsets, strides).
  */
@@ -166,10 +188,12 @@ void render_cpu(const struct drm_vprime_cmd *cmds, unsigned int count,
 		c = &cmds[i];
 		for (y = 0; y < c->height; y++) {
 			row = row_at(pixels, c, y);
+			if (c->op == VPRIME_CMD_PATTERN) {
+				pattern_row(c, row, y);
+				continue;
+			}
 			for (x = 0; x < c->width; x++)
-				row[x] = c->op == VPRIME_CMD_FILL ? c->value :
-					 pattern_pixel(c->pattern, x, y,
-						       c->width, c->frame);
+				row[x] = c->value;
 		}
 	}
 }

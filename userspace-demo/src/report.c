@@ -54,6 +54,14 @@ static double cpu_per_frame_ms(const struct run_result *r)
 	return r->shown ? cpu_pipeline(r) * 1e3 / r->shown : 0;
 }
 
+static const char *capture_src_name(const struct run_result *r)
+{
+	if (!r->capture_active)
+		return "none";
+	return r->capture_src == CAPTURE_WRITEBACK ? "writeback" :
+	       "CPU readback of released buffers";
+}
+
 static const char *verified_name(int v)
 {
 	return v < 0 ? "-" : v ? "MISMATCH" : "ok";
@@ -102,8 +110,8 @@ static void print_run(FILE *f, const struct run_result *r)
 		r->lat_max);
 	fprintf(f, "  bytes copied between devices  %llu\n",
 		(unsigned long long)r->bytes_copied);
-	fprintf(f, "  verification         %u captures checked, %u GPU readbacks, %u frame mismatches\n",
-		r->captures, r->readbacks, r->mismatches);
+	fprintf(f, "  verification         %u captures (%s) checked, %u --verify-all readbacks, %u frame mismatches\n",
+		r->captures, capture_src_name(r), r->readbacks, r->mismatches);
 	fprintf(f, "  CPU time             user %.3f s  sys %.3f s  pipeline %.3f ms/frame (capture worker's %.3f s excluded)\n",
 		r->cpu_user_s, r->cpu_sys_s, cpu_per_frame_ms(r),
 		r->cpu_capture_s);
@@ -139,10 +147,13 @@ static void print_summary(FILE *f, const struct demo_opts *o,
 	const drmModeModeInfo *m = &dev->disp.mode;
 	unsigned int i;
 
-	fprintf(f, "vprime-demo summary: %ux%u@%.2fHz, pattern %s, %u buffers, render %.2f ms, capture %s%u\n",
+	char cap[32] = "none";
+
+	if (o->capture_every)
+		snprintf(cap, sizeof(cap), "every-%u", o->capture_every);
+	fprintf(f, "vprime-demo summary: %ux%u@%.2fHz, pattern %s, %u buffers, render %.2f ms, capture %s\n",
 		m->hdisplay, m->vdisplay, display_refresh_hz(&dev->disp),
-		pattern_name(o->pattern), o->buffers, o->render_ns / 1e6,
-		o->capture_every ? "every-" : "none", o->capture_every);
+		pattern_name(o->pattern), o->buffers, o->render_ns / 1e6, cap);
 	for (i = 0; i < nruns; i++)
 		print_run(f, &runs[i]);
 	if (nruns == 2)
@@ -163,6 +174,7 @@ static void json_run(FILE *f, const struct run_result *r, bool last)
 	fprintf(f, "      \"bytes_copied\": %llu,\n",
 		(unsigned long long)r->bytes_copied);
 	fprintf(f, "      \"captures\": %u,\n", r->captures);
+	fprintf(f, "      \"capture_source\": \"%s\",\n", capture_src_name(r));
 	fprintf(f, "      \"readbacks\": %u,\n", r->readbacks);
 	fprintf(f, "      \"mismatches\": %u,\n", r->mismatches);
 	fprintf(f, "      \"cpu_user_s\": %.4f,\n", r->cpu_user_s);
@@ -207,6 +219,7 @@ static int write_json(const char *path, const struct demo_opts *o,
 	fprintf(f, "  \"bytes_copied\": %llu,\n",
 		(unsigned long long)z->bytes_copied);
 	fprintf(f, "  \"captures\": %u,\n", z->captures);
+	fprintf(f, "  \"capture_source\": \"%s\",\n", capture_src_name(z));
 	fprintf(f, "  \"mismatches\": %u,\n", mism);
 	fprintf(f, "  \"interrupted\": %s,\n", intr ? "true" : "false");
 	if (nruns == 2)
@@ -406,6 +419,8 @@ int report_write(const struct demo_opts *o, const struct demo_devices *dev,
 	ret |= write_svg(path, dev, runs, nruns);
 	free(text);
 	printf("results: %s/ (summary.txt, summary.json, frames.csv, latency.svg%s)\n",
-	       o->out_dir, o->capture_every ? ", capture-*.png" : "");
+	       o->out_dir, !o->capture_every ? "" :
+	       runs[0].capture_src == CAPTURE_WRITEBACK ? ", capture-*.png" :
+	       ", readback-*.png");
 	return ret ? -1 : 0;
 }
