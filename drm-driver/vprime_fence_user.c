@@ -36,7 +36,7 @@
  */
 struct vprime_user_fence {
 	struct dma_fence base;
-	spinlock_t lock;
+	spinlock_t lock; /* the fence's lock */
 	struct hrtimer timer;
 };
 

@@ -53,10 +53,10 @@ struct vprime_gpu {
 	struct drm_gpu_scheduler sched;
 	struct vprime_timeline timeline;
 	struct workqueue_struct *exec_wq;
-	struct mutex sched_lock;
+	struct mutex sched_lock; /* orders arm + push */
 	unsigned int job_timeout_ms;
 
-	spinlock_t active_lock;
+	spinlock_t active_lock; /* protects active_job */
 	struct vprime_job *active_job;
 
 	atomic64_t jobs_queued;
@@ -92,7 +92,7 @@ struct vprime_gpu_file {
 	atomic64_t busy_ns;
 	bool closing;
 
-	struct mutex fence_lock;
+	struct mutex fence_lock; /* protects fences */
 	struct xarray fences;
 };
 
