@@ -227,6 +227,7 @@ static int vprime_kms_modeset_init(struct vprime_kms_device *kms)
 	struct drm_device *dev = &kms->base;
 	struct drm_plane *primary, *cursor, *overlay;
 	unsigned int i;
+	u32 clones;
 	int ret;
 
 	ret = drmm_mode_config_init(dev);
@@ -271,6 +272,12 @@ static int vprime_kms_modeset_init(struct vprime_kms_device *kms)
 	ret = vprime_writeback_init(dev, &kms->wb, &kms->crtc.base);
 	if (ret)
 		return ret;
+
+	/* The writeback connector captures what the output shows. */
+	clones = drm_encoder_mask(&kms->output.encoder) |
+		 drm_encoder_mask(&kms->wb.base.encoder);
+	kms->output.encoder.possible_clones = clones;
+	kms->wb.base.encoder.possible_clones = clones;
 
 	drm_mode_config_reset(dev);
 
