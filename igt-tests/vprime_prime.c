@@ -546,12 +546,11 @@ static void test_render_flip(struct ctx *ctx, enum buf_src src, bool explicit)
 	igt_assert_eq_u64(vprime_core_stat("live_buffers"), live);
 }
 
-/* Placement of heap buffer @id from vprime_core/buffers. */
-static const char *heap_placement(uint64_t id)
+/* The line of core buffer @id in vprime_core/buffers (static storage). */
+static const char *core_buffer_line(uint64_t id)
 {
 	static char buf[1 << 16];
-	char key[48];
-	const char *line;
+	char key[48], *line, *end;
 	int ret;
 
 	ret = vprime_read_file("/sys/kernel/debug/vprime_core/buffers", buf,
@@ -564,10 +563,15 @@ static const char *heap_placement(uint64_t id)
 			line++;
 	}
 	igt_assert_f(line, "buffer %" PRIu64 " not in vprime_core/buffers\n", id);
-	if (strstr(line, "placement=local") &&
-	    strstr(line, "placement=local") < strchrnul(line, '\n'))
-		return "local";
-	return "system";
+	end = strchr(line, '\n');
+	if (end)
+		*end = '\0';
+	return line;
+}
+
+static const char *heap_placement(uint64_t id)
+{
+	return strstr(core_buffer_line(id), "placement=local") ? "local" : "system";
 }
 
 static void migrate(struct ctx *ctx, struct shared_buf *buf, uint32_t placement)
@@ -576,10 +580,11 @@ static void migrate(struct ctx *ctx, struct shared_buf *buf, uint32_t placement)
 		.fd = buf->dmabuf, .placement = placement,
 	};
 	uint64_t before = vprime_core_stat("migrations");
+	int ret = igt_ioctl(ctx->heap, VPRIME_HEAP_IOCTL_MIGRATE, &args);
 
-	igt_assert_f(igt_ioctl(ctx->heap, VPRIME_HEAP_IOCTL_MIGRATE, &args) == 0,
-		     "migrating the shared buffer between flips: %s (a device keeps it pinned or mapped while not using it)\n",
-		     strerror(errno));
+	igt_assert_f(ret == 0,
+		     "migrating the shared buffer between flips: %s (a device keeps it pinned or mapped while not using it): %s\n",
+		     strerror(errno), core_buffer_line(buf->heap_id));
 	igt_assert_eq_u64(vprime_core_stat("migrations"), before + 1);
 	igt_assert(!strcmp(heap_placement(buf->heap_id),
 			   placement == VPRIME_HEAP_PLACEMENT_LOCAL ? "local" : "system"));
@@ -595,6 +600,24 @@ static void render_flip_simple(struct ctx *ctx, struct shared_buf *buf,
 	close(fence);
 }
 
+/*
+ * The display keeps a kernel mapping (vmap) of a framebuffer for the
+ * framebuffer's lifetime, and the core refuses to move a vmapped buffer;
+ * so between flips the framebuffer is removed before the migration and
+ * created again after it. Both importers stay attached throughout and must
+ * re-map the moved pages.
+ */
+static void migrate_between_flips(struct ctx *ctx, struct shared_buf *buf,
+				  uint32_t placement)
+{
+	show_old(ctx);
+	drmModeRmFB(ctx->kmsfd, buf->fb_id);
+	migrate(ctx, buf, placement);
+	buf->fb_id = vprime_kms_add_fb(ctx->kmsfd, buf->kms_handle,
+				       ctx->kms.width, ctx->kms.height,
+				       buf->pitch, DRM_FORMAT_XRGB8888);
+}
+
 static void test_migration(struct ctx *ctx)
 {
 	struct shared_buf buf;
@@ -603,12 +626,12 @@ static void test_migration(struct ctx *ctx)
 	igt_assert(!strcmp(heap_placement(buf.heap_id), "system"));
 	render_flip_simple(ctx, &buf, color(20));
 
-	show_old(ctx);
-	migrate(ctx, &buf, VPRIME_HEAP_PLACEMENT_LOCAL);
+	migrate_between_flips(ctx, &buf, VPRIME_HEAP_PLACEMENT_LOCAL);
+	igt_assert(strstr(core_buffer_line(buf.heap_id), "vprime-gpu"));
+	igt_assert(strstr(core_buffer_line(buf.heap_id), "vprime-kms"));
 	render_flip_simple(ctx, &buf, color(21));
 
-	show_old(ctx);
-	migrate(ctx, &buf, VPRIME_HEAP_PLACEMENT_SYSTEM);
+	migrate_between_flips(ctx, &buf, VPRIME_HEAP_PLACEMENT_SYSTEM);
 	render_flip_simple(ctx, &buf, color(22));
 
 	show_old(ctx);

@@ -318,6 +318,7 @@ void vprime_kms_fini(struct vprime_kms *kms)
 	drmModeAtomicAddProperty(req, kms->primary_id, kms->p_fb_id, 0);
 	drmModeAtomicAddProperty(req, kms->primary_id, kms->p_crtc_id, 0);
 	drmModeAtomicAddProperty(req, kms->conn_id, kms->conn_crtc_id, 0);
+	drmModeAtomicAddProperty(req, kms->wb_id, kms->wb_crtc_id, 0);
 	drmModeAtomicAddProperty(req, kms->crtc_id, kms->c_mode_id, 0);
 	drmModeAtomicAddProperty(req, kms->crtc_id, kms->c_active, 0);
 	do {
@@ -343,6 +344,12 @@ int __vprime_kms_commit(struct vprime_kms *kms, const struct vprime_commit *c)
 					 kms->mode_blob);
 		drmModeAtomicAddProperty(req, kms->crtc_id, kms->c_active, 1);
 		drmModeAtomicAddProperty(req, kms->conn_id, kms->conn_crtc_id,
+					 kms->crtc_id);
+		/*
+		 * Routing the writeback connector is a modeset: do it here, so
+		 * that later flips only add a WRITEBACK_FB_ID job.
+		 */
+		drmModeAtomicAddProperty(req, kms->wb_id, kms->wb_crtc_id,
 					 kms->crtc_id);
 	}
 	if (c->fb_id) {
@@ -400,8 +407,39 @@ void vprime_kms_set_fb(struct vprime_kms *kms, uint32_t fb_id)
 	struct vprime_commit c = {
 		.fb_id = fb_id, .in_fence_fd = -1, .modeset = true,
 	};
+	drmModeAtomicReqPtr req;
+	int ret;
 
-	vprime_kms_commit(kms, &c);
+	ret = __vprime_kms_commit(kms, &c);
+	if (ret == -EINVAL) {
+		/* Tell a writeback routing problem from any other one. */
+		req = drmModeAtomicAlloc();
+		igt_assert(req);
+		drmModeAtomicAddProperty(req, kms->crtc_id, kms->c_mode_id,
+					 kms->mode_blob);
+		drmModeAtomicAddProperty(req, kms->crtc_id, kms->c_active, 1);
+		drmModeAtomicAddProperty(req, kms->conn_id, kms->conn_crtc_id,
+					 kms->crtc_id);
+		drmModeAtomicAddProperty(req, kms->primary_id, kms->p_fb_id, fb_id);
+		drmModeAtomicAddProperty(req, kms->primary_id, kms->p_crtc_id,
+					 kms->crtc_id);
+		drmModeAtomicAddProperty(req, kms->primary_id, kms->p_src_w,
+					 (uint64_t)kms->width << 16);
+		drmModeAtomicAddProperty(req, kms->primary_id, kms->p_src_h,
+					 (uint64_t)kms->height << 16);
+		drmModeAtomicAddProperty(req, kms->primary_id, kms->p_crtc_w,
+					 kms->width);
+		drmModeAtomicAddProperty(req, kms->primary_id, kms->p_crtc_h,
+					 kms->height);
+		ret = drmModeAtomicCommit(kms->fd, req,
+					  DRM_MODE_ATOMIC_TEST_ONLY |
+					  DRM_MODE_ATOMIC_ALLOW_MODESET, NULL);
+		drmModeAtomicFree(req);
+		igt_assert_f(ret != 0,
+			     "the display rejects its writeback connector routed to the CRTC together with its output connector (-EINVAL from the clone check: the output and writeback encoders must list each other in possible_clones), so nothing can be captured while displayed\n");
+		ret = -EINVAL;
+	}
+	igt_assert_f(ret == 0, "modeset: %s\n", strerror(-ret));
 }
 
 int vprime_kms_flip(struct vprime_kms *kms, uint32_t fb_id, int in_fence_fd,
