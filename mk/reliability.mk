@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Reliability lanes (docs/reliability.md):
+#   make fuzz [FUZZ_SECONDS=600] [FUZZ_SEED=1]   structured fuzzer in the VM
+#   make trinity [TRINITY_SECONDS=600] [TRINITY_SEED=1]
+#                                               trinity on our device nodes
+#   make soak [N=100]                            the suite N times, one boot
+#   make check-debug                             the suite + kmemleak on the
+#                                               debug kernel (scripts/debug-kernel)
+#   make debug-kernel                            only build/cache that kernel
+#   make debug-modules                           our modules for it, in out/debug
+# Extra vm/run options for any of them: VM_ARGS="--modparam ...".
+
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?= 1
+FUZZ_ARGS ?=
+TRINITY_SECONDS ?= 600
+TRINITY_SEED ?= 1
+N ?= 100
+VM_ARGS ?=
+
+FUZZ_BIN := tools/fuzz/build/vprime-fuzz
+DEBUG_OUT := $(CURDIR)/out/debug
+# The debug kernel under TCG: acpi=noirq saves ~40 s of boot (virtio-pci
+# interrupt setup is slow under KASAN + lockdep); the watchdogs get the
+# slow emulated CPU's margins (and --slow-cpu-ok lists, not fails, their
+# reports; every other report still fails the run).
+DEBUG_APPEND := acpi=noirq watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 \
+		kmemleak=on
+DEBUG_TIMEOUT ?= 5400
+
+.PHONY: fuzz-bin fuzz trinity soak debug-kernel debug-modules check-debug \
+	check-debug-fuzz
+
+$(FUZZ_BIN): tools/fuzz/vprime-fuzz.c $(wildcard include/uapi/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+		-Wno-missing-field-initializers -Iinclude/uapi \
+		$$(pkg-config --cflags libdrm) -o $@ $< \
+		$$(pkg-config --libs libdrm) -lpthread
+
+fuzz-bin: $(FUZZ_BIN)
+
+fuzz: modules $(FUZZ_BIN)
+	vm/run $(VM_ARGS) --timeout $$(($(FUZZ_SECONDS) + 900)) -- \
+		$(FUZZ_BIN) --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) $(FUZZ_ARGS)
+
+trinity: modules
+	@scripts/install-deps fuzz
+	vm/run $(VM_ARGS) --timeout $$(($(TRINITY_SECONDS) + 900)) -- \
+		tools/fuzz/run-trinity $(TRINITY_SECONDS) $(TRINITY_SEED)
+
+soak: all
+	vm/run $(VM_ARGS) --timeout $$(($(N) * 900 + 600)) -- tools/fuzz/soak $(N)
+
+debug-kernel:
+	@scripts/install-deps lint
+	scripts/debug-kernel > /dev/null
+
+# Our modules for the debug kernel. The Kbuild files build in the source
+# directories, so a copy of the kernel sources goes to out/debug/src and
+# builds there (the stock-kernel objects in the tree stay untouched).
+debug-modules: debug-kernel
+	@eval "$$(scripts/debug-kernel --print)" && set -e && \
+	mkdir -p $(DEBUG_OUT)/src/dma-buf-core $(DEBUG_OUT)/src/drm-driver \
+		$(DEBUG_OUT)/src/include && \
+	rsync -a --delete --include='*/' --include='*.[ch]' --include=Kbuild \
+		--exclude='*.mod.c' --exclude='*' dma-buf-core/ $(DEBUG_OUT)/src/dma-buf-core/ && \
+	rsync -a --delete --include='*/' --include='*.[ch]' --include=Kbuild \
+		--exclude='*.mod.c' --exclude='*' drm-driver/ $(DEBUG_OUT)/src/drm-driver/ && \
+	rsync -a --delete include/ $(DEBUG_OUT)/src/include/ && \
+	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src/dma-buf-core W=1 modules && \
+	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src/drm-driver W=1 \
+		KBUILD_EXTRA_SYMBOLS=$(DEBUG_OUT)/src/dma-buf-core/Module.symvers modules
+
+# vm/run options that boot the debug kernel with its modules and ours.
+DEBUG_VM = eval "$$(scripts/debug-kernel --print)" && \
+	KVER=$$DEBUG_KVER vm/run --kernel $$DEBUG_IMAGE --kmods $$DEBUG_MODROOT \
+	--modules-dir $(DEBUG_OUT)/src --append "$(DEBUG_APPEND)" --slow-cpu-ok \
+	--timeout $(DEBUG_TIMEOUT) $(VM_ARGS)
+
+check-debug: debug-modules tests $(FUZZ_BIN)
+	@start=$$(date +%s); \
+	$(DEBUG_VM) -- tools/fuzz/check-debug-guest; rc=$$?; \
+	echo "check-debug: $$(( $$(date +%s) - start )) s, exit $$rc"; exit $$rc
+
+# The structured fuzzer on the debug kernel (KASAN/lockdep/kmemleak).
+check-debug-fuzz: debug-modules $(FUZZ_BIN)
+	$(DEBUG_VM) -- sh -c '$(FUZZ_BIN) --seconds $(FUZZ_SECONDS) \
+		--seed $(FUZZ_SEED) $(FUZZ_ARGS) && tools/fuzz/kmemleak-check'
