@@ -15,9 +15,10 @@
  * Each BO embeds the dma_resv shared with its dma-bufs and its GEM wrapper,
  * and is kref-counted. vprime_bo_migrate() moves an idle BO between the
  * placements: under the resv it refuses pinned, vmapped and user-mapped
- * BOs and moves that would strand an attached device, waits for every
- * fence, copies the pages, swaps the backing and calls
- * dma_buf_move_notify() on each dma-buf of the BO. The migration is
+ * BOs and moves that would strand an attached device, and a BO with
+ * unsignalled fences (it waits for them without the lock first and
+ * retries), copies the pages, swaps the backing and calls
+ * dma_buf_move_notify() on each dma-buf of the BO. The copy is
  * synchronous under the resv, so anyone holding the resv (map_dma_buf
  * included) always sees a settled BO. Mappings made before a move keep a
  * reference on the old backing until they are unmapped.
@@ -368,14 +369,16 @@ static bool vprime_bo_attachments_reach(struct vprime_bo *bo, u32 placement)
 }
 
 /*
- * vprime_bo_migrate_locked - vprime_bo_migrate() with the resv held.
+ * vprime_bo_migrate_locked - move an idle BO; the caller holds the resv.
+ * Fences are never waited for under the resv (their signaller may need
+ * it, poll() does): a BO with unsignalled fences is -EAGAIN, and the
+ * caller waits without the lock and retries, as vprime_bo_migrate() does.
  */
-int vprime_bo_migrate_locked(struct vprime_bo *bo, u32 placement, bool intr)
+int vprime_bo_migrate_locked(struct vprime_bo *bo, u32 placement)
 {
 	struct vprime_backing *old, *new;
 	struct vprime_export *exp;
 	unsigned long i;
-	long lret;
 	int ret;
 
 	dma_resv_assert_held(&bo->resv);
@@ -396,12 +399,8 @@ int vprime_bo_migrate_locked(struct vprime_bo *bo, u32 placement, bool intr)
 		goto err_count;
 	}
 
-	lret = dma_resv_wait_timeout(&bo->resv, DMA_RESV_USAGE_BOOKKEEP, intr,
-				     MAX_SCHEDULE_TIMEOUT);
-	if (lret < 0) {
-		ret = lret;
-		goto err_count;
-	}
+	if (!dma_resv_test_signaled(&bo->resv, DMA_RESV_USAGE_BOOKKEEP))
+		return -EAGAIN;
 
 	mutex_lock(&bo->lock);
 	if (bo->vmap_count || vprime_bo_user_mapped(bo)) {
@@ -438,20 +437,32 @@ err_count:
 
 int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr)
 {
+	long lret;
 	int ret;
 
 	if (placement >= VPRIME_PLACEMENT_COUNT)
 		return -EINVAL;
 
-	if (intr) {
-		ret = dma_resv_lock_interruptible(&bo->resv, NULL);
-		if (ret)
-			return ret;
-	} else {
-		dma_resv_lock(&bo->resv, NULL);
-	}
-	ret = vprime_bo_migrate_locked(bo, placement, intr);
-	dma_resv_unlock(&bo->resv);
+	do {
+		/* Wait for every fence without the lock, then re-check. */
+		lret = dma_resv_wait_timeout(&bo->resv, DMA_RESV_USAGE_BOOKKEEP,
+					     intr, MAX_SCHEDULE_TIMEOUT);
+		if (lret < 0) {
+			atomic64_inc(&vprime_stats.failed_ops);
+			return lret;
+		}
+
+		if (intr) {
+			ret = dma_resv_lock_interruptible(&bo->resv, NULL);
+			if (ret)
+				return ret;
+		} else {
+			dma_resv_lock(&bo->resv, NULL);
+		}
+		ret = vprime_bo_migrate_locked(bo, placement);
+		dma_resv_unlock(&bo->resv);
+	} while (ret == -EAGAIN);
+
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vprime_bo_migrate);

@@ -180,7 +180,7 @@ extern spinlock_t vprime_bo_list_lock;
 extern struct list_head vprime_bo_list;
 const char *vprime_placement_name(u32 placement);
 bool vprime_placement_reachable(u32 placement, struct device *dev);
-int vprime_bo_migrate_locked(struct vprime_bo *bo, u32 placement, bool intr);
+int vprime_bo_migrate_locked(struct vprime_bo *bo, u32 placement);
 bool vprime_bo_user_mapped(struct vprime_bo *bo);
 void vprime_backing_put(struct vprime_backing *backing);
 struct vprime_bo *vprime_bo_lookup(u64 id);

@@ -66,17 +66,20 @@ static int vprime_dmabuf_attach(struct dma_buf *dmabuf,
 	va->attach = attach;
 	INIT_LIST_HEAD(&va->mappings);
 
-	ret = dma_resv_lock_interruptible(&bo->resv, NULL);
-	if (ret)
-		goto err_free;
-	if (!vprime_placement_reachable(bo->placement, dev)) {
+	for (;;) {
+		ret = dma_resv_lock_interruptible(&bo->resv, NULL);
+		if (ret)
+			goto err_free;
+		if (vprime_placement_reachable(bo->placement, dev))
+			break;
+		dma_resv_unlock(&bo->resv);
+
 		/* Move to memory every device reaches, or refuse. */
-		ret = vprime_bo_migrate_locked(bo, VPRIME_PLACEMENT_SYSTEM,
-					       true);
+		ret = vprime_bo_migrate(bo, VPRIME_PLACEMENT_SYSTEM, true);
 		if (ret) {
 			dev_dbg(dev, "vprime_core: BO %llu can't move: %d\n",
 				bo->id, ret);
-			goto err_unlock;
+			goto err_free;
 		}
 	}
 	list_add_tail(&va->link, &bo->attachments);
@@ -86,8 +89,6 @@ static int vprime_dmabuf_attach(struct dma_buf *dmabuf,
 	atomic64_inc(&vprime_stats.attachments);
 	return 0;
 
-err_unlock:
-	dma_resv_unlock(&bo->resv);
 err_free:
 	kfree(va);
 	return ret;

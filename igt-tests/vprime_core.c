@@ -76,6 +76,9 @@
  * SUBTEST: fence-error
  * Description: DMA_BUF_IOCTL_EXPORT/IMPORT_SYNC_FILE with controlled fences.
  *
+ * SUBTEST: fence-close-cancels
+ * Description: Closing the heap signals its fences with -ECANCELED.
+ *
  * SUBTEST: import-dynamic
  * SUBTEST: import-static
  * Description: Importer devices attach and map through the importer helpers.
@@ -98,6 +101,10 @@
  * SUBTEST: attach-narrow-pinned
  * SUBTEST: migrate-gpu-importer
  * Description: Migration between the placements and its refusals.
+ *
+ * SUBTEST: stress-concurrent
+ * Description: Migrations, importer maps, CPU syncs and fences from several
+ *              processes at once keep the data and the errnos right.
  *
  * SUBTEST: module-refcount
  * Description: A live dma-buf holds a reference on vprime_core.
@@ -879,6 +886,29 @@ static void test_fence_error(void)
 	close(fd);
 }
 
+static void test_fence_close_cancels(void)
+{
+	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
+	int heap2 = vprime_heap_open();
+	struct vprime_heap_fence_attach args = {
+		.fd = fd,
+		.flags = VPRIME_HEAP_FENCE_WRITE,
+	};
+	int sf;
+
+	igt_assert_eq(ioctl(heap2, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &args), 0);
+	sf = export_sync_file(fd, DMA_BUF_SYNC_READ);
+	igt_assert_eq(sync_fence_status(sf), 0);
+	/* Handles are per open file. */
+	igt_assert_eq(__fence_signal(heap, args.handle, 0), -ENOENT);
+	close(heap2);
+	igt_assert_eq(sync_fence_wait(sf, -1), 0);
+	igt_assert_eq(sync_fence_status(sf), -ECANCELED);
+	poll_wait_ready(fd, POLLIN | POLLOUT);
+	close(sf);
+	close(fd);
+}
+
 static void test_import(bool dynamic)
 {
 	const size_t size = 4 * SZ_4K;
@@ -1265,6 +1295,70 @@ static void test_migrate_gpu_importer(void)
 	close(gpu);
 }
 
+static bool ok_or_busy(int ret)
+{
+	return ret == 0 || ret == -EBUSY;
+}
+
+static void test_stress_concurrent(void)
+{
+	const size_t size = 16 * SZ_4K;
+	int fd = heap_alloc(size, VPRIME_HEAP_PLACEMENT_SYSTEM);
+
+	fill(fd, size, 0x5eed);
+
+	/* A mover: back and forth, refused while someone holds it. */
+	igt_fork(child, 1) {
+		uint32_t p = VPRIME_HEAP_PLACEMENT_LOCAL;
+
+		igt_until_timeout(3) {
+			int ret = __migrate(fd, p);
+
+			igt_assert_f(ok_or_busy(ret), "migrate: %d\n", ret);
+			p ^= 1;
+		}
+	}
+	/* Importers: dynamic and static, wide and narrow. */
+	igt_fork(child, 2) {
+		igt_until_timeout(3) {
+			uint32_t flags = child ? VPRIME_HEAP_IMPORT_STATIC : 0;
+			uint32_t importer = rand() & 1;
+			uint32_t h;
+			int ret;
+
+			ret = __import_attach(fd, importer, flags, &h);
+			igt_assert_f(ok_or_busy(ret), "attach: %d\n", ret);
+			if (ret)
+				continue;
+			ret = __import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h,
+					  rand() % 3, NULL);
+			igt_assert_eq(ret, 0);
+			if (rand() & 1)
+				igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_UNMAP,
+							  h, 0, NULL), 0);
+			import_detach(h);
+		}
+	}
+	/* Fences and CPU access. */
+	igt_fork(child, 1) {
+		igt_until_timeout(3) {
+			uint32_t h = fence_attach(fd, rand() & 1);
+
+			poll_events(fd, POLLIN | POLLOUT);
+			fence_signal(h, 0);
+			poll_wait_ready(fd, POLLIN | POLLOUT);
+			igt_assert_eq(sync_ioctl(fd, DMA_BUF_SYNC_START |
+						 DMA_BUF_SYNC_READ), 0);
+			igt_assert_eq(sync_ioctl(fd, DMA_BUF_SYNC_END |
+						 DMA_BUF_SYNC_READ), 0);
+		}
+	}
+	igt_waitchildren();
+
+	check(fd, size, 0x5eed);
+	close(fd);
+}
+
 static void test_module_refcount(void)
 {
 	const char *path = "/sys/module/vprime_core/refcnt";
@@ -1507,6 +1601,10 @@ igt_main
 	igt_subtest("fence-error")
 		test_fence_error();
 
+	igt_describe("Closing the heap file cancels its fences.");
+	igt_subtest("fence-close-cancels")
+		test_fence_close_cancels();
+
 	igt_describe("A dynamic importer attaches, maps each direction and "
 		     "detaches.");
 	igt_subtest("import-dynamic")
@@ -1566,6 +1664,10 @@ igt_main
 		     "importer.");
 	igt_subtest("migrate-gpu-importer")
 		test_migrate_gpu_importer();
+
+	igt_describe("Concurrent migrations, imports, fences and CPU access.");
+	igt_subtest("stress-concurrent")
+		test_stress_concurrent();
 
 	igt_describe("A live dma-buf holds a vprime_core module reference.");
 	igt_subtest("module-refcount")
