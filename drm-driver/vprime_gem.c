@@ -21,6 +21,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
@@ -48,6 +49,7 @@ static void vprime_gem_dmabuf_release(struct vprime_bo *bo, void *owner)
 
 static const struct vprime_bo_owner_ops vprime_gem_owner_ops = {
 	.dmabuf_release = vprime_gem_dmabuf_release,
+	.module = THIS_MODULE,
 };
 
 static void vprime_gem_free(struct drm_gem_object *obj)

@@ -12,17 +12,20 @@
  * the commands are done the hardware fence is signalled, after an hrtimer
  * when the job asked for a simulated duration (nothing busy-waits).
  *
- * Hang policy: a job that does not complete within the scheduler timeout
- * (module parameter job_timeout_ms, changeable in debugfs) is declared hung
- * by timedout_job, which sets -ETIMEDOUT on the job's finished fence,
- * signals its hardware fence with the same error and lets the scheduler go
- * on; the engine has no other state to reset. The VPRIME_JOB_DONE bit makes
+ * Hang policy: a job that has not started executing within the scheduler
+ * timeout (module parameter job_timeout_ms, changeable in debugfs) - in
+ * practice a VPRIME_SUBMIT_HANG job - is declared hung by timedout_job,
+ * which sets -ETIMEDOUT on the job's finished fence, signals its hardware
+ * fence with the same error and lets the scheduler go on; the engine has no
+ * other state to reset. A job that is executing or waiting out its
+ * simulated duration is making progress and is left to complete. The VPRIME_JOB_DONE bit makes
  * sure exactly one of the completion paths (worker, hrtimer, timeout)
  * signals.
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include <drm/drm_managed.h>
@@ -90,14 +93,45 @@ static u32 *vprime_row(struct vprime_job_bo *bo, u64 offset, u32 stride,
 	return bo->map.vaddr + offset + (u64)y * stride;
 }
 
+/* Contiguous fills and copies go in chunks, with cond_resched() between. */
+#define VPRIME_ENGINE_CHUNK	SZ_1M
+
+static void vprime_engine_memset32(u32 *dst, u32 value, size_t count)
+{
+	size_t n;
+
+	while (count) {
+		n = min_t(size_t, count, VPRIME_ENGINE_CHUNK / 4);
+		memset32(dst, value, n);
+		dst += n;
+		count -= n;
+		cond_resched();
+	}
+}
+
+static void vprime_engine_memcpy(void *dst, const void *src, size_t size)
+{
+	size_t n;
+
+	while (size) {
+		n = min_t(size_t, size, VPRIME_ENGINE_CHUNK);
+		memcpy(dst, src, n);
+		dst += n;
+		src += n;
+		size -= n;
+		cond_resched();
+	}
+}
+
 static void vprime_engine_fill(const struct drm_vprime_cmd *cmd,
 			       struct vprime_job_bo *dst)
 {
 	u32 y;
 
 	if (cmd->dst_stride == cmd->width * 4) {
-		memset32(vprime_row(dst, cmd->dst_offset, 0, 0), cmd->value,
-			 (size_t)cmd->width * cmd->height);
+		vprime_engine_memset32(vprime_row(dst, cmd->dst_offset, 0, 0),
+				       cmd->value,
+				       (size_t)cmd->width * cmd->height);
 		return;
 	}
 
@@ -119,9 +153,9 @@ static void vprime_engine_copy(const struct drm_vprime_cmd *cmd,
 	u32 i, y;
 
 	if (!same && cmd->dst_stride == row && cmd->src_stride == row) {
-		memcpy(vprime_row(dst, cmd->dst_offset, 0, 0),
-		       vprime_row(src, cmd->src_offset, 0, 0),
-		       row * cmd->height);
+		vprime_engine_memcpy(vprime_row(dst, cmd->dst_offset, 0, 0),
+				     vprime_row(src, cmd->src_offset, 0, 0),
+				     row * cmd->height);
 		return;
 	}
 
@@ -213,6 +247,8 @@ static void vprime_job_exec_work(struct work_struct *work)
 	if (test_bit(VPRIME_JOB_DONE, &job->state))
 		return;
 
+	/* from now on the job makes progress: timedout_job lets it run */
+	set_bit(VPRIME_JOB_RUNNING, &job->state);
 	vprime_engine_exec(job);
 
 	elapsed = ktime_to_ns(ktime_sub(ktime_get(), job->start));
@@ -273,7 +309,14 @@ vprime_sched_timedout_job(struct drm_sched_job *sched_job)
 	list_add(&sched_job->list, &sched->pending_list);
 	spin_unlock(&sched->job_list_lock);
 
-	if (vprime_job_complete(job, -ETIMEDOUT)) {
+	if (test_bit(VPRIME_JOB_RUNNING, &job->state)) {
+		/*
+		 * Still executing or in its simulated duration (bounded by
+		 * VPRIME_MAX_DURATION_NS): progress, not a hang. The timeout
+		 * is re-armed and the job completes by itself, as v3d skips
+		 * the reset for a job whose control list advanced.
+		 */
+	} else if (vprime_job_complete(job, -ETIMEDOUT)) {
 		atomic64_inc(&gpu->jobs_timedout);
 		drm_notice(&gpu->base, "job %llu timed out after %u ms\n",
 			   sched_job->id, READ_ONCE(gpu->job_timeout_ms));

@@ -38,6 +38,9 @@
  * SUBTEST: hang-timeout
  * Description: A HANG job times out, its fence carries -ETIMEDOUT, and later jobs run.
  *
+ * SUBTEST: duration-beyond-timeout
+ * Description: A job whose simulated duration exceeds the job timeout is not a hang.
+ *
  * SUBTEST: kill-while-busy
  * Description: A client killed with jobs queued leaves the device working.
  *
@@ -372,6 +375,35 @@ static void test_hang(int fd)
 	gem_close(fd, bo);
 }
 
+static void test_duration_beyond_timeout(int fd)
+{
+	uint32_t bo = vprime_gpu_bo_create(fd, SZ), old_timeout, *ptr;
+	struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE, W, H,
+							0x10ff);
+	struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
+	uint64_t timedout;
+	int fence;
+
+	igt_require(vprime_gpu_get_job_timeout(fd, &old_timeout) == 0);
+	igt_assert_eq(vprime_gpu_set_job_timeout(fd, 100), 0);
+	timedout = queue_key(fd, "jobs_timedout");
+
+	args.flags = VPRIME_SUBMIT_OUT_FENCE_FD;
+	args.duration_ns = 400000000;
+	vprime_gpu_submit(fd, &args);
+	fence = args.out_fence_fd;
+	igt_assert_eq(vprime_gpu_sync_file_wait(fence, 60000), 0);
+	igt_assert_eq(vprime_gpu_sync_file_status(fence), 1);
+	close(fence);
+	igt_assert_eq_u64(queue_key(fd, "jobs_timedout"), timedout);
+	ptr = vprime_gpu_bo_mmap(fd, bo, SZ);
+	check_rect(ptr, STRIDE, 0, 0, W, H, 0x10ff, 0, H);
+	munmap(ptr, SZ);
+
+	igt_assert_eq(vprime_gpu_set_job_timeout(fd, old_timeout), 0);
+	gem_close(fd, bo);
+}
+
 static void wait_ready(int pipefd)
 {
 	char c;
@@ -553,6 +585,10 @@ igt_main
 	igt_describe("A hung job times out with -ETIMEDOUT; later jobs run.");
 	igt_subtest("hang-timeout")
 		test_hang(fd);
+
+	igt_describe("A long simulated duration is progress, not a hang.");
+	igt_subtest("duration-beyond-timeout")
+		test_duration_beyond_timeout(fd);
 
 	igt_describe("A client killed with jobs queued leaves the device working.");
 	igt_subtest("kill-while-busy")

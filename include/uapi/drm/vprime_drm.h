@@ -224,7 +224,8 @@ struct drm_vprime_sync {
  * Debug: the job never completes. The scheduler's timeout (module parameter
  * vprime.job_timeout_ms, also in debugfs) fires, the job's fence is
  * signalled with the error -ETIMEDOUT and the engine goes on with the next
- * job. Its destination BOs are left untouched.
+ * job. Its destination BOs are left untouched. Jobs without this flag don't
+ * time out: a long @duration_ns is progress, not a hang.
  */
 #define VPRIME_SUBMIT_HANG		(1u << 3)
 #define VPRIME_SUBMIT_FLAGS		(VPRIME_SUBMIT_IN_FENCE_FD | \
