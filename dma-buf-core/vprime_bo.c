@@ -312,8 +312,9 @@ EXPORT_SYMBOL_GPL(vprime_bo_vunmap);
 
 /*
  * vprime_bo_mmap - insert the BO's pages into a shared @vma. The pages are
- * inserted up front (no fault handler), cached, and a migration refuses a
- * BO while any of its pages is mapped to userspace. The caller keeps the
+ * inserted up front (vprime_bo_fault() re-inserts zapped ones), cached,
+ * and a migration refuses a BO while any of its pages is mapped to
+ * userspace. The caller keeps the
  * BO alive for the VMA's lifetime (the dma-buf file or the GEM object).
  */
 int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma)
@@ -344,6 +345,22 @@ int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vprime_bo_mmap);
+
+vm_fault_t vprime_bo_fault(struct vprime_bo *bo, struct vm_fault *vmf)
+{
+	vm_fault_t ret;
+
+	if (vmf->pgoff >= bo->size >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+
+	/* Under @lock, so that a migration sees the page mapped. */
+	mutex_lock(&bo->lock);
+	ret = vmf_insert_page(vmf->vma, vmf->address,
+			      bo->backing->pages[vmf->pgoff]);
+	mutex_unlock(&bo->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vprime_bo_fault);
 
 /* True when a page of the BO is mapped to userspace. Caller holds @lock. */
 bool vprime_bo_user_mapped(struct vprime_bo *bo)

@@ -16,11 +16,13 @@
 #include <linux/dma-resv.h>
 #include <linux/iosys-map.h>
 #include <linux/spinlock.h>
+#include <linux/mm_types.h>
 #include <linux/types.h>
 
 struct device;
 struct module;
 struct vm_area_struct;
+struct vm_fault;
 
 /* Placements; the values are the uapi's VPRIME_HEAP_PLACEMENT_*. */
 #define VPRIME_PLACEMENT_SYSTEM	0
@@ -87,6 +89,12 @@ int vprime_bo_vmap(struct vprime_bo *bo, struct iosys_map *map);
 void vprime_bo_vunmap(struct vprime_bo *bo, struct iosys_map *map);
 /* Map the BO's pages into @vma (vm_pgoff relative to the BO start). */
 int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma);
+/*
+ * vprime_bo_fault - a vm_operations_struct.fault for a VMA set up by
+ * vprime_bo_mmap() (vm_pgoff relative to the BO): re-inserts the page
+ * after the PTEs were zapped (MADV_DONTNEED, ...).
+ */
+vm_fault_t vprime_bo_fault(struct vprime_bo *bo, struct vm_fault *vmf);
 
 /*
  * vprime_bo_migrate - move an unpinned, unmapped BO to @placement. Waits

@@ -304,9 +304,15 @@ static void vprime_dmabuf_vm_close(struct vm_area_struct *vma)
 	atomic_dec(&bo->mmap_count);
 }
 
+static vm_fault_t vprime_dmabuf_vm_fault(struct vm_fault *vmf)
+{
+	return vprime_bo_fault(vmf->vma->vm_private_data, vmf);
+}
+
 static const struct vm_operations_struct vprime_dmabuf_vm_ops = {
 	.open = vprime_dmabuf_vm_open,
 	.close = vprime_dmabuf_vm_close,
+	.fault = vprime_dmabuf_vm_fault,
 };
 
 /* The framework checked vm_pgoff and the size against the dma-buf. */

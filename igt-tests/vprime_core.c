@@ -54,6 +54,9 @@
  * SUBTEST: mmap-inside
  * SUBTEST: mmap-offset
  * SUBTEST: mmap-beyond
+ * SUBTEST: mmap-dontneed
+ * Description: After MADV_DONTNEED the pages fault back in with their data.
+ *
  * SUBTEST: mmap-private
  * SUBTEST: mmap-readonly-fd
  * Description: mmap of the dma-buf within, at an offset, and beyond its size.
@@ -517,6 +520,28 @@ static void test_mmap_beyond(void)
 	ptr = mmap(NULL, 2 * SZ_4K, PROT_READ, MAP_SHARED, fd, SZ_4K);
 	igt_assert(ptr == MAP_FAILED);
 	igt_assert_eq(errno, EINVAL);
+	close(fd);
+}
+
+static void test_mmap_dontneed(void)
+{
+	const size_t size = 4 * SZ_4K;
+	int fd = heap_alloc(size, VPRIME_HEAP_PLACEMENT_SYSTEM);
+	uint32_t *ptr;
+
+	fill(fd, size, 0xd00d);
+	ptr = mmap_buf(fd, size, PROT_READ | PROT_WRITE, 0);
+	igt_assert_eq(madvise(ptr, size, MADV_DONTNEED), 0);
+	/* Shared memory: the data is still there, refaulted. */
+	igt_assert_eq_u32(ptr[0], 0xd00d);
+	igt_assert_eq_u32(ptr[size / 4 - 1], 0xd00d + size / 4 - 1);
+	ptr[1] = 42;
+	munmap(ptr, size);
+	ptr = mmap_buf(fd, size, PROT_READ, 0);
+	igt_assert_eq_u32(ptr[1], 42);
+	munmap(ptr, size);
+	/* Unmapped again: it can move. */
+	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
 	close(fd);
 }
 
@@ -1565,6 +1590,9 @@ igt_main
 	igt_describe("mmap beyond the size fails.");
 	igt_subtest("mmap-beyond")
 		test_mmap_beyond();
+	igt_describe("Zapped PTEs fault back in with the data.");
+	igt_subtest("mmap-dontneed")
+		test_mmap_dontneed();
 	igt_describe("Private mappings are refused.");
 	igt_subtest("mmap-private")
 		test_mmap_private();
