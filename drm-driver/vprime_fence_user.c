@@ -18,6 +18,7 @@
 #include <linux/dma-resv.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -61,6 +62,8 @@ static void vprime_user_fence_release(struct dma_fence *fence)
 
 	hrtimer_cancel(&ufence->timer);
 	dma_fence_free(fence);
+	/* the ops live here; taken in vprime_user_fence_create() */
+	module_put(THIS_MODULE);
 }
 
 static const struct dma_fence_ops vprime_user_fence_ops = {
@@ -105,6 +108,8 @@ static struct dma_fence *vprime_user_fence_create(u64 deadline_ns)
 	if (!ufence)
 		return NULL;
 
+	/* the fence may outlive the file and the device, in a shared BO */
+	__module_get(THIS_MODULE);
 	spin_lock_init(&ufence->lock);
 	dma_fence_init(&ufence->base, &vprime_user_fence_ops, &ufence->lock,
 		       dma_fence_context_alloc(1), 1);

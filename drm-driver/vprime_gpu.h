@@ -115,7 +115,7 @@ struct vprime_job_bo {
 /* vprime_job.state bits */
 #define VPRIME_JOB_DONE		0	/* the hardware fence was signalled */
 #define VPRIME_JOB_PUSHED	1	/* handed to the scheduler */
-#define VPRIME_JOB_RUNNING	2	/* the engine started executing it */
+#define VPRIME_JOB_RUNNING	2	/* on the engine, making progress */
 
 /**
  * struct vprime_job - a submitted command stream

@@ -12,13 +12,14 @@
  * the commands are done the hardware fence is signalled, after an hrtimer
  * when the job asked for a simulated duration (nothing busy-waits).
  *
- * Hang policy: a job that has not started executing within the scheduler
- * timeout (module parameter job_timeout_ms, changeable in debugfs) - in
- * practice a VPRIME_SUBMIT_HANG job - is declared hung by timedout_job,
- * which sets -ETIMEDOUT on the job's finished fence, signals its hardware
+ * Hang policy: a job still on the engine when the scheduler timeout
+ * (module parameter job_timeout_ms, changeable in debugfs) fires is checked
+ * for progress. A VPRIME_SUBMIT_HANG job makes none: timedout_job declares
+ * it hung, sets -ETIMEDOUT on its finished fence, signals its hardware
  * fence with the same error and lets the scheduler go on; the engine has no
- * other state to reset. A job that is executing or waiting out its
- * simulated duration is making progress and is left to complete. The VPRIME_JOB_DONE bit makes
+ * other state to reset. Any other job is executing or waiting out its
+ * simulated duration (at most VPRIME_MAX_DURATION_NS), which is progress:
+ * the timeout is re-armed and the job completes by itself. The VPRIME_JOB_DONE bit makes
  * sure exactly one of the completion paths (worker, hrtimer, timeout)
  * signals.
  */
@@ -247,8 +248,6 @@ static void vprime_job_exec_work(struct work_struct *work)
 	if (test_bit(VPRIME_JOB_DONE, &job->state))
 		return;
 
-	/* from now on the job makes progress: timedout_job lets it run */
-	set_bit(VPRIME_JOB_RUNNING, &job->state);
 	vprime_engine_exec(job);
 
 	elapsed = ktime_to_ns(ktime_sub(ktime_get(), job->start));
@@ -290,6 +289,12 @@ static struct dma_fence *vprime_sched_run_job(struct drm_sched_job *sched_job)
 	gpu->active_job = job;
 	spin_unlock_irq(&gpu->active_lock);
 
+	/*
+	 * The engine always makes progress on a job it was given, however
+	 * slowly the worker gets scheduled; only a hung job doesn't.
+	 */
+	if (!(job->flags & VPRIME_SUBMIT_HANG))
+		set_bit(VPRIME_JOB_RUNNING, &job->state);
 	queue_work(gpu->exec_wq, &job->exec_work);
 	return fence;
 }
@@ -311,10 +316,10 @@ vprime_sched_timedout_job(struct drm_sched_job *sched_job)
 
 	if (test_bit(VPRIME_JOB_RUNNING, &job->state)) {
 		/*
-		 * Still executing or in its simulated duration (bounded by
-		 * VPRIME_MAX_DURATION_NS): progress, not a hang. The timeout
-		 * is re-armed and the job completes by itself, as v3d skips
-		 * the reset for a job whose control list advanced.
+		 * Executing or in its simulated duration: progress, not a
+		 * hang. The timeout is re-armed and the job completes by
+		 * itself, as v3d skips the reset for a job whose control
+		 * list advanced.
 		 */
 	} else if (vprime_job_complete(job, -ETIMEDOUT)) {
 		atomic64_inc(&gpu->jobs_timedout);
