@@ -134,7 +134,7 @@ static void vprime_compose_plane_row(const struct vprime_frame *frame,
 	      (size_t)(frame->src.x1 + x1 - frame->dst.x1) * frame->cpp;
 
 	if (frame->opaque) {
-		frame->format->read_line(src, out + x1, n);
+		frame->format->read_opaque(src, out + x1, n);
 		return;
 	}
 

@@ -94,12 +94,13 @@ static void vprime_read_rgb565(const void *src, u32 *dst, unsigned int n)
 	}
 }
 
+/* Formats with alpha read as their X twin when the alpha is ignored. */
 static const struct vprime_format vprime_formats[] = {
-	{ DRM_FORMAT_XRGB8888, false, vprime_read_xrgb8888 },
-	{ DRM_FORMAT_ARGB8888, true, vprime_read_argb8888 },
-	{ DRM_FORMAT_XBGR8888, false, vprime_read_xbgr8888 },
-	{ DRM_FORMAT_ABGR8888, true, vprime_read_abgr8888 },
-	{ DRM_FORMAT_RGB565, false, vprime_read_rgb565 },
+	{ DRM_FORMAT_XRGB8888, false, vprime_read_xrgb8888, vprime_read_xrgb8888 },
+	{ DRM_FORMAT_ARGB8888, true, vprime_read_argb8888, vprime_read_xrgb8888 },
+	{ DRM_FORMAT_XBGR8888, false, vprime_read_xbgr8888, vprime_read_xbgr8888 },
+	{ DRM_FORMAT_ABGR8888, true, vprime_read_abgr8888, vprime_read_xbgr8888 },
+	{ DRM_FORMAT_RGB565, false, vprime_read_rgb565, vprime_read_rgb565 },
 };
 
 const u32 vprime_plane_formats[] = {

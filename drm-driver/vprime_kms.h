@@ -72,11 +72,13 @@ typedef void (*vprime_read_line_t)(const void *src, u32 *dst, unsigned int n);
  * @fourcc: DRM_FORMAT_*
  * @has_alpha: the format carries per-pixel alpha
  * @read_line: row converter to ARGB8888
+ * @read_opaque: row converter to ARGB8888 with alpha 0xff
  */
 struct vprime_format {
 	u32 fourcc;
 	bool has_alpha;
 	vprime_read_line_t read_line;
+	vprime_read_line_t read_opaque;
 };
 
 extern const u32 vprime_plane_formats[];

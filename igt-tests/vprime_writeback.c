@@ -1,0 +1,957 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vprime_writeback - the display's composer checked pixel by pixel through
+ * its writeback connector and its CRC, against a CPU reference.
+ */
+
+/**
+ * TEST: vprime writeback
+ * Category: Display
+ * Description: Captures composed frames of the vprime_kms display through
+ *              its writeback connector and compares them, and the CRC of
+ *              the frame, with a CPU reference of the documented composer.
+ * Feature: vprime display
+ *
+ * SUBTEST: writeback-properties
+ * Description: The writeback connector advertises XRGB8888 and ARGB8888.
+ *
+ * SUBTEST: writeback-formats
+ * Description: A capture into each writeback format matches the scanout.
+ *
+ * SUBTEST: plane-formats
+ * Description: Every plane format scans out as the CPU conversion of its
+ *              pixels, checked by capture and by CRC.
+ *
+ * SUBTEST: plane-position
+ * Description: Overlay and cursor planes positioned inside, across the
+ *              edges and off the CRTC are clipped as the reference.
+ *
+ * SUBTEST: plane-source-offset
+ * Description: A plane's source rectangle inside a larger framebuffer.
+ *
+ * SUBTEST: alpha-blend
+ * Description: ARGB overlays blended with each pixel blend mode and plane
+ *              alpha match the reference formula.
+ *
+ * SUBTEST: zpos-order
+ * Description: Swapping the zpos of two overlapping planes swaps which one
+ *              is seen.
+ *
+ * SUBTEST: covered-primary
+ * Description: A primary plane fully covered by an opaque overlay does not
+ *              show.
+ *
+ * SUBTEST: writeback-out-fence
+ * Description: The writeback out-fence signals without error once the
+ *              capture is written, and a capture is written once per job.
+ *
+ * SUBTEST: reject-out-fence-without-fb
+ * Description: WRITEBACK_OUT_FENCE_PTR without WRITEBACK_FB_ID is -EINVAL.
+ *
+ * SUBTEST: reject-bad-size
+ * Description: A writeback framebuffer of another size than the mode is
+ *              -EINVAL and nothing is committed.
+ *
+ * SUBTEST: reject-bad-format
+ * Description: A writeback framebuffer in a format the connector does not
+ *              list is -EINVAL.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "igt.h"
+#include "vprime_igt.h"
+#include "vprime_kms_util.h"
+
+IGT_TEST_DESCRIPTION("vprime_kms composer checked through writeback and CRC "
+		     "against a CPU reference.");
+
+enum {
+	P_FB_ID, P_CRTC_ID, P_SRC_X, P_SRC_Y, P_SRC_W, P_SRC_H,
+	P_CRTC_X, P_CRTC_Y, P_CRTC_W, P_CRTC_H, P_ZPOS, P_ALPHA, P_BLEND,
+	P_COUNT
+};
+
+static const char *const plane_prop_names[P_COUNT] = {
+	"FB_ID", "CRTC_ID", "SRC_X", "SRC_Y", "SRC_W", "SRC_H",
+	"CRTC_X", "CRTC_Y", "CRTC_W", "CRTC_H", "zpos", "alpha",
+	"pixel blend mode",
+};
+
+#define MAX_PLANES 16
+
+struct plane {
+	uint32_t id;
+	uint64_t type;
+	uint32_t prop[P_COUNT];
+	uint64_t blend_none, blend_premulti, blend_coverage;
+};
+
+/* A framebuffer with the ARGB8888 value each pixel decodes to. */
+struct image {
+	struct vprime_dumb dumb;
+	uint32_t fb_id;
+	uint32_t width, height;
+	uint32_t *argb;
+};
+
+struct plane_setup {
+	const struct image *img;
+	int x, y;
+	uint32_t src_x, src_y, w, h;
+	uint64_t alpha;
+	int blend;	/* 0 pre-multiplied, 1 coverage, 2 none */
+	uint64_t zpos;
+};
+
+static struct vprime_kms kms;
+static struct plane planes[MAX_PLANES];
+static int num_planes;
+static struct vprime_capture capture;
+static struct image background;
+
+static uint32_t prop_id(uint32_t obj, uint32_t type, const char *name,
+			drmModePropertyPtr *out)
+{
+	drmModeObjectPropertiesPtr props;
+	uint32_t id = 0, i;
+
+	props = drmModeObjectGetProperties(kms.fd, obj, type);
+	igt_assert(props);
+	for (i = 0; i < props->count_props && !id; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(kms.fd, props->props[i]);
+
+		igt_assert(p);
+		if (!strcmp(p->name, name)) {
+			id = p->prop_id;
+			if (out) {
+				*out = p;
+				continue;
+			}
+		}
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	return id;
+}
+
+static uint64_t prop_get(uint32_t obj, uint32_t type, const char *name)
+{
+	drmModeObjectPropertiesPtr props;
+	uint64_t v = 0;
+	bool found = false;
+	uint32_t i;
+
+	props = drmModeObjectGetProperties(kms.fd, obj, type);
+	igt_assert(props);
+	for (i = 0; i < props->count_props; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(kms.fd, props->props[i]);
+
+		if (!strcmp(p->name, name)) {
+			v = props->prop_values[i];
+			found = true;
+		}
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	igt_assert_f(found, "object %u has no property %s\n", obj, name);
+	return v;
+}
+
+static void find_planes(void)
+{
+	drmModePlaneResPtr res = drmModeGetPlaneResources(kms.fd);
+	uint32_t i;
+	int j, e;
+
+	igt_assert(res);
+	for (i = 0; i < res->count_planes && num_planes < MAX_PLANES; i++) {
+		struct plane *p = &planes[num_planes++];
+		drmModePropertyPtr blend = NULL;
+
+		p->id = res->planes[i];
+		p->type = prop_get(p->id, DRM_MODE_OBJECT_PLANE, "type");
+		for (j = 0; j < P_COUNT; j++) {
+			p->prop[j] = prop_id(p->id, DRM_MODE_OBJECT_PLANE,
+					     plane_prop_names[j],
+					     j == P_BLEND ? &blend : NULL);
+			igt_assert_f(p->prop[j], "plane %u has no %s\n", p->id,
+				     plane_prop_names[j]);
+		}
+		for (e = 0; e < blend->count_enums; e++) {
+			const char *n = blend->enums[e].name;
+
+			if (!strcmp(n, "None"))
+				p->blend_none = blend->enums[e].value;
+			else if (!strcmp(n, "Pre-multiplied"))
+				p->blend_premulti = blend->enums[e].value;
+			else if (!strcmp(n, "Coverage"))
+				p->blend_coverage = blend->enums[e].value;
+		}
+		drmModeFreeProperty(blend);
+	}
+	drmModeFreePlaneResources(res);
+}
+
+static struct plane *plane_of_type(uint64_t type, int nth)
+{
+	int i;
+
+	for (i = 0; i < num_planes; i++)
+		if (planes[i].type == type && nth-- == 0)
+			return &planes[i];
+	return NULL;
+}
+
+/* Reference of the composer (see the DOC of drm-driver/vprime_composer.c). */
+
+static uint32_t mul255(uint32_t x, uint32_t y)
+{
+	uint32_t v = x * y + 128;
+
+	return (v + (v >> 8)) >> 8;
+}
+
+static uint32_t blend_channel(uint32_t c, uint32_t d, uint32_t k)
+{
+	uint32_t v = c + mul255(d, 255 - k);
+
+	return v > 255 ? 255 : v;
+}
+
+static uint32_t ref_blend(uint32_t d, uint32_t s, uint32_t pa, int mode,
+			  bool has_alpha)
+{
+	uint32_t a = has_alpha ? s >> 24 : 0xff;
+	uint32_t r = (s >> 16) & 0xff, g = (s >> 8) & 0xff, b = s & 0xff;
+	uint32_t k;
+
+	if (mode == 2) {
+		k = pa;
+	} else {
+		if (mode == 1) {
+			r = mul255(r, a);
+			g = mul255(g, a);
+			b = mul255(b, a);
+		}
+		k = mul255(a, pa);
+	}
+	r = mul255(r, pa);
+	g = mul255(g, pa);
+	b = mul255(b, pa);
+
+	return 0xff000000 | blend_channel(r, (d >> 16) & 0xff, k) << 16 |
+	       blend_channel(g, (d >> 8) & 0xff, k) << 8 |
+	       blend_channel(b, d & 0xff, k);
+}
+
+static bool format_has_alpha(uint32_t format)
+{
+	return format == DRM_FORMAT_ARGB8888 || format == DRM_FORMAT_ABGR8888;
+}
+
+/* Store ARGB @v in @format at @p; return the value the display reads. */
+static uint32_t encode_pixel(uint32_t format, void *p, uint32_t v)
+{
+	uint32_t r = (v >> 16) & 0xff, g = (v >> 8) & 0xff, b = v & 0xff;
+	uint32_t a = v >> 24;
+
+	switch (format) {
+	case DRM_FORMAT_XRGB8888:
+		/* The X byte is garbage the display must ignore. */
+		*(uint32_t *)p = (v & 0xffffff) | 0x5a000000;
+		return v | 0xff000000;
+	case DRM_FORMAT_ARGB8888:
+		*(uint32_t *)p = v;
+		return v;
+	case DRM_FORMAT_XBGR8888:
+		*(uint32_t *)p = 0xa5000000 | b << 16 | g << 8 | r;
+		return v | 0xff000000;
+	case DRM_FORMAT_ABGR8888:
+		*(uint32_t *)p = a << 24 | b << 16 | g << 8 | r;
+		return v;
+	case DRM_FORMAT_RGB565: {
+		uint32_t r5 = r >> 3, g6 = g >> 2, b5 = b >> 3;
+
+		*(uint16_t *)p = r5 << 11 | g6 << 5 | b5;
+		return 0xff000000 | ((r5 << 3) | (r5 >> 2)) << 16 |
+		       ((g6 << 2) | (g6 >> 4)) << 8 | ((b5 << 3) | (b5 >> 2));
+	}
+	}
+	igt_assert_f(0, "unknown format\n");
+	return 0;
+}
+
+static uint32_t cpp_of(uint32_t format)
+{
+	return format == DRM_FORMAT_RGB565 ? 2 : 4;
+}
+
+/* A pre-multiplied pattern: alpha and colours vary per pixel. */
+static uint32_t pattern(uint32_t x, uint32_t y, uint32_t seed)
+{
+	uint32_t a = (x * 7 + y * 3 + seed) & 0xff;
+	uint32_t r = (x + seed * 5) & 0xff, g = (y * 2 + seed) & 0xff;
+	uint32_t b = ((x ^ y) + seed * 3) & 0xff;
+
+	return a << 24 | mul255(r, a) << 16 | mul255(g, a) << 8 | mul255(b, a);
+}
+
+static uint32_t opaque_pattern(uint32_t x, uint32_t y, uint32_t seed)
+{
+	return 0xff000000 | ((x * 3 + seed) & 0xff) << 16 |
+	       ((y * 5 + seed * 7) & 0xff) << 8 | ((x + y + seed) & 0xff);
+}
+
+static void image_create(struct image *img, uint32_t w, uint32_t h,
+			 uint32_t format, uint32_t seed, bool alpha)
+{
+	uint32_t x, y, bpp_w;
+	uint8_t *map;
+
+	memset(img, 0, sizeof(*img));
+	img->width = w;
+	img->height = h;
+	/* vprime_dumb_create() makes 32 bpp buffers: wide enough for 16 bpp. */
+	bpp_w = cpp_of(format) == 2 ? (w + 1) / 2 : w;
+	vprime_dumb_create(kms.fd, bpp_w, h, &img->dumb);
+	map = vprime_dumb_map(kms.fd, &img->dumb);
+	img->argb = calloc((size_t)w * h, sizeof(uint32_t));
+	igt_assert(img->argb);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			uint32_t v = alpha ? pattern(x, y, seed) :
+					     opaque_pattern(x, y, seed);
+
+			img->argb[y * w + x] =
+				encode_pixel(format, map + y * img->dumb.pitch +
+					     x * cpp_of(format), v);
+		}
+	img->fb_id = vprime_kms_add_fb(kms.fd, img->dumb.handle, w, h,
+				       img->dumb.pitch, format);
+}
+
+static void image_destroy(struct image *img)
+{
+	if (img->fb_id)
+		drmModeRmFB(kms.fd, img->fb_id);
+	vprime_dumb_destroy(kms.fd, &img->dumb);
+	free(img->argb);
+	memset(img, 0, sizeof(*img));
+}
+
+static void plane_add(drmModeAtomicReqPtr req, const struct plane *p,
+		      const struct plane_setup *s)
+{
+	uint64_t blend = s->blend == 1 ? p->blend_coverage :
+			 s->blend == 2 ? p->blend_none : p->blend_premulti;
+
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_FB_ID], s->img->fb_id);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_ID], kms.crtc_id);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_SRC_X],
+				 (uint64_t)s->src_x << 16);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_SRC_Y],
+				 (uint64_t)s->src_y << 16);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_SRC_W], (uint64_t)s->w << 16);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_SRC_H], (uint64_t)s->h << 16);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_X], (int64_t)s->x);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_Y], (int64_t)s->y);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_W], s->w);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_H], s->h);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_ZPOS], s->zpos);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_ALPHA], s->alpha);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_BLEND], blend);
+}
+
+static void plane_disable(drmModeAtomicReqPtr req, const struct plane *p)
+{
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_FB_ID], 0);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_ID], 0);
+}
+
+/* Draw plane @s on the reference frame @ref (bottom to top order). */
+static void ref_plane(uint32_t *ref, const struct plane_setup *s,
+		      uint32_t format)
+{
+	int x, y;
+
+	for (y = 0; y < (int)s->h; y++) {
+		int cy = s->y + y;
+
+		if (cy < 0 || cy >= (int)kms.height)
+			continue;
+		for (x = 0; x < (int)s->w; x++) {
+			int cx = s->x + x;
+			uint32_t *d;
+			uint32_t v;
+
+			if (cx < 0 || cx >= (int)kms.width)
+				continue;
+			d = &ref[cy * kms.width + cx];
+			v = s->img->argb[(s->src_y + y) * s->img->width +
+					 s->src_x + x];
+			*d = ref_blend(*d, v, s->alpha >> 8, s->blend,
+				       format_has_alpha(format));
+		}
+	}
+}
+
+static uint32_t *ref_frame(void)
+{
+	uint32_t *ref = malloc((size_t)kms.width * kms.height * 4);
+	uint32_t i;
+
+	igt_assert(ref);
+	for (i = 0; i < kms.width * kms.height; i++)
+		ref[i] = 0xff000000;
+	return ref;
+}
+
+static void drain_crc(struct vprime_crc *crc)
+{
+	uint32_t frame, value;
+
+	while (vprime_crc_read(crc, 0, &frame, &value))
+		;
+}
+
+/*
+ * Commit @req (planes) plus a writeback job blocking, wait for the
+ * capture and compare it with @ref; with @crc, also the next frame's CRC.
+ */
+static void commit_and_check(drmModeAtomicReqPtr req, const uint32_t *ref,
+			     struct vprime_crc *crc)
+{
+	uint32_t frame, value, expected;
+	unsigned int diff;
+	int fence = -1;
+
+	vprime_capture_clear(&kms, &capture, 0x00123456);
+	drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_crtc_id, kms.crtc_id);
+	drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_fb_id, capture.fb_id);
+	drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_out_fence_ptr,
+				 (uintptr_t)&fence);
+	igt_assert_f(drmModeAtomicCommit(kms.fd, req, 0, NULL) == 0,
+		     "commit: %s\n", strerror(errno));
+	igt_assert_lte(0, fence);
+	igt_assert_f(vprime_fd_wait(fence, POLLIN, 10000),
+		     "writeback out-fence did not signal\n");
+	igt_assert_eq(vprime_gpu_sync_file_status(fence), 1);
+	close(fence);
+
+	diff = vprime_capture_diff(&kms, &capture, ref, kms.width * 4);
+	igt_assert_f(diff == 0, "%u pixels differ from the reference\n", diff);
+
+	if (!crc)
+		return;
+	expected = vprime_expected_crc(ref, kms.width * 4, kms.width,
+				       kms.height);
+	drain_crc(crc);
+	igt_assert_f(vprime_crc_read(crc, 5000, &frame, &value),
+		     "no CRC after the commit\n");
+	igt_assert_f(value == expected,
+		     "CRC of frame %u is %08x, reference %08x\n", frame, value,
+		     expected);
+}
+
+/* Only the primary showing @background, every other plane off. */
+static drmModeAtomicReqPtr base_req(void)
+{
+	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+	struct plane_setup s = {
+		.img = &background, .w = kms.width, .h = kms.height,
+		.alpha = 0xffff,
+	};
+	int i;
+
+	igt_assert(req);
+	for (i = 0; i < num_planes; i++) {
+		if (planes[i].type == DRM_PLANE_TYPE_PRIMARY)
+			plane_add(req, &planes[i], &s);
+		else
+			plane_disable(req, &planes[i]);
+	}
+	return req;
+}
+
+static uint32_t *base_ref(void)
+{
+	struct plane_setup s = {
+		.img = &background, .w = kms.width, .h = kms.height,
+		.alpha = 0xffff,
+	};
+	uint32_t *ref = ref_frame();
+
+	ref_plane(ref, &s, DRM_FORMAT_XRGB8888);
+	return ref;
+}
+
+static const uint32_t plane_formats[] = {
+	DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888, DRM_FORMAT_XBGR8888,
+	DRM_FORMAT_ABGR8888, DRM_FORMAT_RGB565,
+};
+
+static const char *format_name(uint32_t f)
+{
+	static char name[5];
+
+	memcpy(name, &f, 4);
+	return name;
+}
+
+static void test_writeback_properties(void)
+{
+	drmModePropertyBlobPtr blob;
+	bool xrgb = false, argb = false;
+	uint32_t i, *fmts;
+
+	blob = drmModeGetPropertyBlob(kms.fd,
+				      prop_get(kms.wb_id, DRM_MODE_OBJECT_CONNECTOR,
+					       "WRITEBACK_PIXEL_FORMATS"));
+	igt_assert(blob);
+	fmts = blob->data;
+	for (i = 0; i < blob->length / 4; i++) {
+		xrgb |= fmts[i] == DRM_FORMAT_XRGB8888;
+		argb |= fmts[i] == DRM_FORMAT_ARGB8888;
+	}
+	drmModeFreePropertyBlob(blob);
+	igt_assert(xrgb && argb);
+}
+
+static void test_writeback_formats(void)
+{
+	static const uint32_t wb_formats[] = {
+		DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888,
+	};
+	uint32_t *ref = base_ref();
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		drmModeAtomicReqPtr req = base_req();
+		struct vprime_dumb dumb;
+		uint32_t fb, *map, x, y, bad = 0;
+		int fence = -1;
+
+		vprime_dumb_create(kms.fd, kms.width, kms.height, &dumb);
+		map = vprime_dumb_map(kms.fd, &dumb);
+		memset(map, 0x11, dumb.size);
+		fb = vprime_kms_add_fb(kms.fd, dumb.handle, kms.width, kms.height,
+				       dumb.pitch, wb_formats[i]);
+		drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_crtc_id,
+					 kms.crtc_id);
+		drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_fb_id, fb);
+		drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_out_fence_ptr,
+					 (uintptr_t)&fence);
+		igt_assert_eq(drmModeAtomicCommit(kms.fd, req, 0, NULL), 0);
+		drmModeAtomicFree(req);
+		igt_assert(vprime_fd_wait(fence, POLLIN, 10000));
+		close(fence);
+
+		/* Both formats store the frame with an opaque alpha. */
+		for (y = 0; y < kms.height; y++)
+			for (x = 0; x < kms.width; x++)
+				bad += map[y * dumb.pitch / 4 + x] !=
+				       ref[y * kms.width + x];
+		igt_assert_f(!bad, "%s capture: %u pixels differ\n",
+			     format_name(wb_formats[i]), bad);
+		drmModeRmFB(kms.fd, fb);
+		vprime_dumb_destroy(kms.fd, &dumb);
+	}
+	free(ref);
+}
+
+static void test_plane_format(const struct plane *p, uint32_t format,
+			      struct vprime_crc *crc)
+{
+	struct plane_setup s = { .alpha = 0xffff, .zpos = 0 };
+	drmModeAtomicReqPtr req = base_req();
+	uint32_t *ref = base_ref();
+	struct image img;
+
+	image_create(&img, kms.width - 16, kms.height - 8, format, 3,
+		     format_has_alpha(format));
+	s.img = &img;
+	s.x = 8;
+	s.y = 4;
+	s.w = img.width;
+	s.h = img.height;
+	s.zpos = p->type == DRM_PLANE_TYPE_PRIMARY ? 0 : 1;
+	if (p->type == DRM_PLANE_TYPE_PRIMARY) {
+		/* The primary alone: black shows around it. */
+		free(ref);
+		ref = ref_frame();
+	}
+	plane_add(req, p, &s);
+	ref_plane(ref, &s, format);
+
+	commit_and_check(req, ref, crc);
+
+	drmModeAtomicFree(req);
+	free(ref);
+	image_destroy(&img);
+}
+
+static void test_plane_position(void)
+{
+	struct plane *ovl = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0);
+	struct plane *cur = plane_of_type(DRM_PLANE_TYPE_CURSOR, 0);
+	const int pos[][2] = {
+		{ 10, 20 }, { -30, -40 }, { 0, 0 },
+		{ (int)kms.width - 50, (int)kms.height - 30 },
+		{ (int)kms.width + 5, 10 }, { -200, -200 },
+	};
+	struct image img, cimg;
+	unsigned int i;
+
+	igt_require(ovl && cur);
+	image_create(&img, 100, 80, DRM_FORMAT_XRGB8888, 9, false);
+	image_create(&cimg, 64, 64, DRM_FORMAT_ARGB8888, 17, true);
+
+	for (i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
+		struct plane_setup so = {
+			.img = &img, .x = pos[i][0], .y = pos[i][1],
+			.w = 100, .h = 80, .alpha = 0xffff, .zpos = 1,
+		};
+		struct plane_setup sc = {
+			.img = &cimg, .x = pos[i][1] + 20, .y = pos[i][0] / 2,
+			.w = 64, .h = 64, .alpha = 0xffff, .zpos = 9,
+		};
+		drmModeAtomicReqPtr req = base_req();
+		uint32_t *ref = base_ref();
+
+		igt_debug("overlay at %d,%d, cursor at %d,%d\n", so.x, so.y,
+			  sc.x, sc.y);
+		plane_add(req, ovl, &so);
+		plane_add(req, cur, &sc);
+		ref_plane(ref, &so, DRM_FORMAT_XRGB8888);
+		ref_plane(ref, &sc, DRM_FORMAT_ARGB8888);
+		commit_and_check(req, ref, NULL);
+		drmModeAtomicFree(req);
+		free(ref);
+	}
+	image_destroy(&img);
+	image_destroy(&cimg);
+}
+
+static void test_plane_source_offset(void)
+{
+	struct plane *ovl = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0);
+	struct plane_setup s = {
+		.x = 33, .y = 21, .src_x = 17, .src_y = 9, .w = 120, .h = 70,
+		.alpha = 0xffff, .zpos = 1,
+	};
+	drmModeAtomicReqPtr req = base_req();
+	uint32_t *ref = base_ref();
+	struct image img;
+
+	igt_require(ovl);
+	image_create(&img, 200, 100, DRM_FORMAT_ARGB8888, 5, true);
+	s.img = &img;
+	plane_add(req, ovl, &s);
+	ref_plane(ref, &s, DRM_FORMAT_ARGB8888);
+	commit_and_check(req, ref, NULL);
+	drmModeAtomicFree(req);
+	free(ref);
+	image_destroy(&img);
+}
+
+static void test_alpha_blend(int mode, uint64_t alpha, struct vprime_crc *crc)
+{
+	struct plane *o0 = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0);
+	struct plane *o1 = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 1);
+	drmModeAtomicReqPtr req = base_req();
+	uint32_t *ref = base_ref();
+	struct image a, b;
+	struct plane_setup s0 = {
+		.x = 40, .y = 30, .w = 300, .h = 200, .alpha = alpha,
+		.blend = mode, .zpos = 1,
+	};
+	struct plane_setup s1 = {
+		.x = 200, .y = 120, .w = 256, .h = 256, .alpha = 0xffff,
+		.blend = 0, .zpos = 2,
+	};
+
+	igt_require(o0 && o1);
+	image_create(&a, 300, 200, DRM_FORMAT_ARGB8888, 11, true);
+	image_create(&b, 256, 256, DRM_FORMAT_ABGR8888, 23, true);
+	s0.img = &a;
+	s1.img = &b;
+	plane_add(req, o0, &s0);
+	plane_add(req, o1, &s1);
+	ref_plane(ref, &s0, DRM_FORMAT_ARGB8888);
+	ref_plane(ref, &s1, DRM_FORMAT_ABGR8888);
+	commit_and_check(req, ref, crc);
+	drmModeAtomicFree(req);
+	free(ref);
+	image_destroy(&a);
+	image_destroy(&b);
+}
+
+static void test_zpos_order(void)
+{
+	struct plane *o0 = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0);
+	struct plane *o1 = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 1);
+	struct image a, b;
+	int swap;
+
+	igt_require(o0 && o1);
+	image_create(&a, 200, 150, DRM_FORMAT_XRGB8888, 1, false);
+	image_create(&b, 200, 150, DRM_FORMAT_XRGB8888, 99, false);
+
+	for (swap = 0; swap < 2; swap++) {
+		struct plane_setup sa = {
+			.img = &a, .x = 50, .y = 50, .w = 200, .h = 150,
+			.alpha = 0xffff, .zpos = swap ? 3 : 1,
+		};
+		struct plane_setup sb = {
+			.img = &b, .x = 150, .y = 100, .w = 200, .h = 150,
+			.alpha = 0xffff, .zpos = swap ? 1 : 3,
+		};
+		drmModeAtomicReqPtr req = base_req();
+		uint32_t *ref = base_ref();
+
+		plane_add(req, o0, &sa);
+		plane_add(req, o1, &sb);
+		if (swap) {
+			ref_plane(ref, &sb, DRM_FORMAT_XRGB8888);
+			ref_plane(ref, &sa, DRM_FORMAT_XRGB8888);
+		} else {
+			ref_plane(ref, &sa, DRM_FORMAT_XRGB8888);
+			ref_plane(ref, &sb, DRM_FORMAT_XRGB8888);
+		}
+		commit_and_check(req, ref, NULL);
+		drmModeAtomicFree(req);
+		free(ref);
+	}
+	image_destroy(&a);
+	image_destroy(&b);
+}
+
+static void test_covered_primary(struct vprime_crc *crc)
+{
+	struct plane *ovl = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0);
+	struct plane_setup s = {
+		.x = -5, .y = -5, .w = kms.width + 10, .h = kms.height + 10,
+		.alpha = 0xffff, .zpos = 1,
+	};
+	drmModeAtomicReqPtr req = base_req();
+	uint32_t *ref = ref_frame();
+	struct image img;
+
+	igt_require(ovl);
+	image_create(&img, kms.width + 10, kms.height + 10,
+		     DRM_FORMAT_XRGB8888, 42, false);
+	s.img = &img;
+	plane_add(req, ovl, &s);
+	ref_plane(ref, &s, DRM_FORMAT_XRGB8888);
+	commit_and_check(req, ref, crc);
+	drmModeAtomicFree(req);
+	free(ref);
+	image_destroy(&img);
+}
+
+static void test_out_fence(void)
+{
+	drmModeAtomicReqPtr req;
+	uint32_t *ref = base_ref();
+	int fence = -1;
+
+	/* A capture per job: after one job, later frames don't touch it. */
+	req = base_req();
+	commit_and_check(req, ref, NULL);
+	drmModeAtomicFree(req);
+
+	vprime_capture_clear(&kms, &capture, 0x00abcdef);
+	usleep(200 * 1000);
+	igt_assert_eq(vprime_capture_diff_solid(&kms, &capture, 0x00abcdef), 0);
+
+	/* The fence of a second job signals without error, too. */
+	req = base_req();
+	drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_fb_id, capture.fb_id);
+	drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_out_fence_ptr,
+				 (uintptr_t)&fence);
+	igt_assert_eq(drmModeAtomicCommit(kms.fd, req,
+					  DRM_MODE_ATOMIC_NONBLOCK, NULL), 0);
+	drmModeAtomicFree(req);
+	igt_assert_lte(0, fence);
+	igt_assert(vprime_fd_wait(fence, POLLIN, 10000));
+	igt_assert_eq(vprime_gpu_sync_file_status(fence), 1);
+	close(fence);
+	igt_assert_eq(vprime_capture_diff(&kms, &capture, ref, kms.width * 4), 0);
+	free(ref);
+}
+
+static int commit_wb(uint32_t fb_id, int *fence)
+{
+	drmModeAtomicReqPtr req = base_req();
+	int ret;
+
+	drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_crtc_id, kms.crtc_id);
+	drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_fb_id, fb_id);
+	if (fence)
+		drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_out_fence_ptr,
+					 (uintptr_t)fence);
+	ret = drmModeAtomicCommit(kms.fd, req, 0, NULL);
+	if (ret)
+		ret = -errno;
+	drmModeAtomicFree(req);
+	return ret;
+}
+
+static void test_reject_fence_without_fb(void)
+{
+	int fence = -1;
+
+	igt_assert_eq(commit_wb(0, &fence), -EINVAL);
+	igt_assert_eq(fence, -1);
+}
+
+static void test_reject_bad_size(void)
+{
+	struct vprime_dumb dumb;
+	uint32_t fb;
+	int fence = -1;
+
+	vprime_dumb_create(kms.fd, kms.width / 2, kms.height, &dumb);
+	fb = vprime_kms_add_fb(kms.fd, dumb.handle, kms.width / 2, kms.height,
+			       dumb.pitch, DRM_FORMAT_XRGB8888);
+	igt_assert_eq(commit_wb(fb, &fence), -EINVAL);
+	igt_assert_eq(fence, -1);
+	igt_assert_eq_u64(prop_get(kms.wb_id, DRM_MODE_OBJECT_CONNECTOR,
+				   "WRITEBACK_FB_ID"), 0);
+	drmModeRmFB(kms.fd, fb);
+	vprime_dumb_destroy(kms.fd, &dumb);
+}
+
+static void test_reject_bad_format(void)
+{
+	struct vprime_dumb dumb;
+	uint32_t fb;
+	int fence = -1;
+
+	vprime_dumb_create(kms.fd, kms.width, kms.height, &dumb);
+	fb = vprime_kms_add_fb(kms.fd, dumb.handle, kms.width, kms.height,
+			       dumb.pitch, DRM_FORMAT_ABGR8888);
+	igt_assert_eq(commit_wb(fb, &fence), -EINVAL);
+	igt_assert_eq(fence, -1);
+	drmModeRmFB(kms.fd, fb);
+	vprime_dumb_destroy(kms.fd, &dumb);
+}
+
+igt_main
+{
+	struct vprime_crc crc = { .data_fd = -1 };
+
+	igt_fixture {
+		int fd = vprime_kms_open_or_fail(0);
+
+		vprime_kms_init(&kms, fd);
+		find_planes();
+		image_create(&background, kms.width, kms.height,
+			     DRM_FORMAT_XRGB8888, 77, false);
+		vprime_kms_set_fb(&kms, background.fb_id);
+		vprime_capture_create(&kms, &capture);
+		vprime_crc_start(&kms, &crc);
+	}
+
+	igt_describe("The writeback connector lists XRGB8888 and ARGB8888.");
+	igt_subtest("writeback-properties")
+		test_writeback_properties();
+
+	igt_describe("Captures in each writeback format match the scanout.");
+	igt_subtest("writeback-formats")
+		test_writeback_formats();
+
+	igt_describe("Each plane format on each plane type matches the CPU "
+		     "conversion, by capture and by CRC.");
+	igt_subtest_with_dynamic("plane-formats") {
+		static const uint64_t types[] = {
+			DRM_PLANE_TYPE_PRIMARY, DRM_PLANE_TYPE_OVERLAY,
+			DRM_PLANE_TYPE_CURSOR,
+		};
+		static const char *const tname[] = {
+			"primary", "overlay", "cursor",
+		};
+		unsigned int t, f;
+
+		for (t = 0; t < 3; t++) {
+			struct plane *p = plane_of_type(types[t], 0);
+
+			if (!p)
+				continue;
+			for (f = 0; f < 5; f++) {
+				if (types[t] == DRM_PLANE_TYPE_CURSOR)
+					continue;
+				igt_dynamic_f("%s-%s", tname[t],
+					      format_name(plane_formats[f]))
+					test_plane_format(p, plane_formats[f],
+							  &crc);
+			}
+		}
+	}
+
+	igt_describe("Planes inside, across the edges and off the CRTC.");
+	igt_subtest("plane-position")
+		test_plane_position();
+
+	igt_describe("A source rectangle inside a larger framebuffer.");
+	igt_subtest("plane-source-offset")
+		test_plane_source_offset();
+
+	igt_describe("Each pixel blend mode with opaque, half and zero plane "
+		     "alpha, by capture and by CRC.");
+	igt_subtest_with_dynamic("alpha-blend") {
+		static const char *const mname[] = {
+			"premultiplied", "coverage", "none",
+		};
+		static const uint64_t alphas[] = { 0xffff, 0x8000, 0x0 };
+		int m, a;
+
+		for (m = 0; m < 3; m++)
+			for (a = 0; a < 3; a++)
+				igt_dynamic_f("%s-alpha-%04x", mname[m],
+					      (unsigned int)alphas[a])
+					test_alpha_blend(m, alphas[a], &crc);
+	}
+
+	igt_describe("Swapping zpos swaps the visible plane.");
+	igt_subtest("zpos-order")
+		test_zpos_order();
+
+	igt_describe("A fully covered primary plane does not show.");
+	igt_subtest("covered-primary")
+		test_covered_primary(&crc);
+
+	igt_describe("The out-fence signals once the capture is written.");
+	igt_subtest("writeback-out-fence")
+		test_out_fence();
+
+	igt_describe("An out-fence without a framebuffer is rejected.");
+	igt_subtest("reject-out-fence-without-fb")
+		test_reject_fence_without_fb();
+
+	igt_describe("A writeback framebuffer of the wrong size is rejected.");
+	igt_subtest("reject-bad-size")
+		test_reject_bad_size();
+
+	igt_describe("A writeback framebuffer format not listed is rejected.");
+	igt_subtest("reject-bad-format")
+		test_reject_bad_format();
+
+	igt_fixture {
+		vprime_crc_stop(&crc);
+		vprime_capture_destroy(&kms, &capture);
+		vprime_kms_fini(&kms);
+		image_destroy(&background);
+		close(kms.fd);
+	}
+}
