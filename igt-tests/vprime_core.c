@@ -135,6 +135,7 @@
 #include "igt.h"
 #include "sw_sync.h"
 #include "vprime_igt.h"
+#include "vprime_gpu_igt.h"
 
 IGT_TEST_DESCRIPTION("vprime_core: dma-buf exporter, importer helpers, "
 		     "fences and the /dev/vprime_heap allocator.");
@@ -1279,9 +1280,22 @@ static void test_attach_narrow_pinned(void)
 	close(fd);
 }
 
+static void check_value(int fd, size_t size, uint32_t value)
+{
+	uint32_t *ptr = mmap_buf(fd, size, PROT_READ, 0);
+	size_t i;
+
+	igt_assert_eq(sync_ioctl(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), 0);
+	for (i = 0; i < size / 4; i++)
+		igt_assert_f(ptr[i] == value, "word %zu: %#x != %#x\n", i,
+			     ptr[i], value);
+	igt_assert_eq(sync_ioctl(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
+	munmap(ptr, size);
+}
+
 static void test_migrate_gpu_importer(void)
 {
-	const size_t size = 4 * SZ_4K;
+	const size_t size = 16 * SZ_4K;
 	uint32_t handle;
 	uint64_t id;
 	int gpu, fd, ret;
@@ -1292,28 +1306,46 @@ static void test_migrate_gpu_importer(void)
 	fd = heap_alloc_id(size, VPRIME_HEAP_PLACEMENT_SYSTEM, &id);
 	fill(fd, size, 0x600d);
 	ret = drmPrimeFDToHandle(gpu, fd, &handle);
-	igt_require_f(ret == 0, "the GPU can't import dma-bufs yet: %s\n",
+	igt_require_f(ret == 0, "the GPU can't import dma-bufs: %s\n",
 		      strerror(errno));
 
 	/* The GPU is a live dynamic importer of the heap buffer. */
 	igt_assert(buffer_has(id, "attachments=1 "));
 	igt_assert(buffer_has(id, ":dynamic"));
 
-	/*
-	 * The move succeeds (the GPU is notified), or is refused with -EBUSY
-	 * when the GPU holds a mapping (a pin without MOVE_NOTIFY) or its DMA
-	 * mask can't reach the local pool; the data survives either way.
-	 */
+	/* Before the GPU maps it: the move notifies the GPU. */
 	ret = __migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL);
 	if (ret == -EBUSY) {
-		igt_info("GPU importer refuses the move\n");
+		/* Only a GPU whose DMA mask can't reach the local pool. */
+		igt_info("the GPU can't reach the local pool\n");
 		igt_assert(buffer_has(id, "placement=system"));
 	} else {
 		igt_assert_eq(ret, 0);
 		igt_assert(buffer_has(id, "placement=local"));
-		igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_SYSTEM), 0);
 	}
 	check(fd, size, 0x600d);
+
+	/* The GPU (re-)maps it lazily and writes the new pages. */
+	vprime_gpu_fill(gpu, handle, size, 0x11111111);
+	vprime_gpu_bo_wait(gpu, handle);
+	check_value(fd, size, 0x11111111);
+
+	/*
+	 * After the GPU used it: the move succeeds and the GPU re-maps, or,
+	 * without CONFIG_DMABUF_MOVE_NOTIFY, a GPU that keeps its mapping
+	 * pins the buffer and the move is refused.
+	 */
+	ret = __migrate(fd, VPRIME_HEAP_PLACEMENT_SYSTEM);
+	if (ret == -EBUSY) {
+		igt_info("the GPU keeps its mapping: the buffer is pinned\n");
+		igt_assert(!buffer_has(id, "pins=0 "));
+	} else {
+		igt_assert_eq(ret, 0);
+		igt_assert(buffer_has(id, "placement=system"));
+		vprime_gpu_fill(gpu, handle, size, 0x22222222);
+		vprime_gpu_bo_wait(gpu, handle);
+		check_value(fd, size, 0x22222222);
+	}
 
 	gem_close(gpu, handle);
 	close(fd);
