@@ -20,6 +20,12 @@
  * SUBTEST: copy
  * Description: COPY between two native BOs with different strides and offsets.
  *
+ * SUBTEST: copy-unaligned
+ * Description: COPY of odd widths at 4-byte aligned offsets.
+ *
+ * SUBTEST: copy-one-pixel
+ * Description: COPY of a single pixel.
+ *
  * SUBTEST: copy-overlap
  * Description: COPY inside one BO behaves like memmove.
  *
@@ -199,7 +205,8 @@ static void check_copy(const uint32_t *dst, uint32_t dst_stride,
 		}
 }
 
-static void test_copy(int fd)
+static void test_copy(int fd, uint64_t dst_off, uint64_t src_off, uint32_t w,
+		      uint32_t h)
 {
 	uint32_t src = vprime_gpu_bo_create(fd, SZ);
 	uint32_t dst = vprime_gpu_bo_create(fd, 2 * SZ);
@@ -207,16 +214,23 @@ static void test_copy(int fd)
 	uint32_t *dptr = vprime_gpu_bo_mmap(fd, dst, 2 * SZ);
 
 	fill_reference(sptr, SZ / 4);
-	igt_assert_eq(submit_one(fd, vprime_gpu_cmd_copy(dst, 3 * 2 * STRIDE + 8,
+	igt_assert_eq(submit_one(fd, vprime_gpu_cmd_copy(dst, dst_off,
 							 2 * STRIDE, src,
-							 STRIDE + 16, STRIDE,
-							 200, 50)), 0);
+							 src_off, STRIDE,
+							 w, h)), 0);
 	vprime_gpu_bo_wait(fd, dst);
-	check_copy(dptr, 2 * STRIDE, 3 * 2 * STRIDE + 8, sptr, STRIDE,
-		   STRIDE + 16, 200, 50);
+	check_copy(dptr, 2 * STRIDE, dst_off, sptr, STRIDE, src_off, w, h);
 	/* nothing outside the rectangle */
-	igt_assert_eq_u32(dptr[0], 0);
-	igt_assert_eq_u32(dptr[(3 * 2 * STRIDE + 8) / 4 + 200], 0);
+	for (uint32_t y = 0; y < H; y++)
+		for (uint32_t x = 0; x < 2 * W; x++) {
+			uint64_t off = (uint64_t)y * 2 * STRIDE + x * 4;
+			bool in = off >= dst_off &&
+				  (off - dst_off) / (2 * STRIDE) < h &&
+				  (off - dst_off) % (2 * STRIDE) < w * 4;
+
+			if (!in)
+				igt_assert_eq_u32(dptr[off / 4], 0);
+		}
 	munmap(sptr, SZ);
 	munmap(dptr, 2 * SZ);
 	gem_close(fd, src);
@@ -552,7 +566,15 @@ igt_main
 
 	igt_describe("COPY between native BOs with different strides/offsets.");
 	igt_subtest("copy")
-		test_copy(fd);
+		test_copy(fd, 3 * 2 * STRIDE + 8, STRIDE + 16, 200, 50);
+
+	igt_describe("COPY of odd widths at 4-byte aligned offsets.");
+	igt_subtest("copy-unaligned")
+		test_copy(fd, 2 * STRIDE + 4, 8, 37, 9);
+
+	igt_describe("COPY of a single pixel.");
+	igt_subtest("copy-one-pixel")
+		test_copy(fd, 12, 4, 1, 1);
 
 	igt_describe("COPY inside one BO behaves like memmove.");
 	igt_subtest("copy-overlap")
