@@ -460,7 +460,8 @@ int bench_compose(int argc, char **argv)
 struct flip_state {
 	int done;
 	unsigned int seq;
-	uint64_t ts_ns;
+	uint64_t ts_ns;		/* the event's vblank timestamp */
+	uint64_t recv_ns;	/* when userspace got it */
 };
 
 static void flip_handler(int fd, unsigned int seq, unsigned int sec,
@@ -471,6 +472,7 @@ static void flip_handler(int fd, unsigned int seq, unsigned int sec,
 	f->done = 1;
 	f->seq = seq;
 	f->ts_ns = sec * 1000000000ull + usec * 1000ull;
+	f->recv_ns = now_ns();
 }
 
 static uint64_t fence_signal_ns(int sync_fd)
@@ -500,7 +502,9 @@ int bench_flip(int argc, char **argv)
 	struct fb fbs[MAX_PLANES] = { 0 };
 	struct crc_reader crc;
 	double *lat;
-	long missed = 0, late = 0, early = 0, ebusy = 0;
+	long missed = 0, late = 0, early = 0, ebusy = 0, before = 0;
+	double *stale, *job;
+	long display_late = 0;
 	unsigned int prev_seq = 0;
 	uint64_t first_ts = 0, last_ts = 0;
 	unsigned int first_seq = 0;
@@ -509,7 +513,7 @@ int bench_flip(int argc, char **argv)
 	};
 	struct stats st;
 	double period, p50, p99;
-	char text[512];
+	char text[1024];
 	uint32_t w, h;
 
 	kms_open(&k);
@@ -544,12 +548,18 @@ int bench_flip(int argc, char **argv)
 	stats_reset(&k);
 
 	lat = calloc(frames, sizeof(*lat));
+	stale = calloc(frames, sizeof(*stale));
+	job = calloc(frames, sizeof(*job));
 	for (i = 0; i < frames; i++) {
+		/* a 64x64 square moving along a diagonal, 8 ms of "GPU" time */
 		struct drm_vprime_cmd cmd = {
-			.op = VPRIME_CMD_PATTERN, .dst_handle = gh[i % 3],
-			.dst_stride = w * 4, .width = w, .height = h,
-			.frame = i, .pattern = VPRIME_PATTERN_GRADIENT,
+			.op = VPRIME_CMD_FILL, .dst_handle = gh[i % 3],
+			.dst_offset = ((uint64_t)(i * 4 % (h - 64)) * w +
+				       i * 4 % (w - 64)) * 4,
+			.dst_stride = w * 4, .width = 64, .height = 64,
+			.value = 0xff000000 | (i * 0x010203),
 		};
+		uint64_t submitted = now_ns();
 		struct drm_vprime_submit s = {
 			.cmds = (uintptr_t)&cmd, .cmd_count = 1,
 			.flags = VPRIME_SUBMIT_OUT_FENCE_FD,
@@ -587,8 +597,15 @@ int bench_flip(int argc, char **argv)
 		if (!sig)
 			die("the job's fence of frame %d has not signalled at its flip", i);
 		lat[i] = ((double)f.ts_ns - (double)sig) / 1e3;
+		job[i] = ((double)sig - (double)submitted) / 1e3;
 		if (lat[i] < 0)
 			early++;
+		if (f.recv_ns < sig)
+			before++;	/* scanned out before its fence: broken */
+		stale[i] = ((double)f.recv_ns - (double)f.ts_ns) / 1e3;
+		if (lat[i] > 100000 || lat[i] < 0)
+			note("frame %d: seq %u, fence->event timestamp %.0f us, event timestamp->receipt %.0f us",
+			     i, f.seq, lat[i], stale[i]);
 		if (i) {
 			missed += f.seq - prev_seq - 1;
 		} else {
@@ -602,16 +619,22 @@ int bench_flip(int argc, char **argv)
 
 	period = frames > 1 && prev_seq != first_seq ?
 		 (last_ts - first_ts) / 1e3 / (prev_seq - first_seq) : 1e6 / 60;
-	for (i = 0; i < frames; i++)
+	for (i = 0; i < frames; i++) {
 		if (lat[i] > period)
 			late++;
+		if (lat[i] > 0)
+			display_late += (long)(lat[i] / period);
+	}
 	stats_of(lat, frames, &st);
 	p50 = st.median;
 	p99 = percentile(lat, frames, 99);
 	snprintf(text, sizeof(text),
-		 "%d frames at 1024x768, PATTERN jobs of %llu ms into 3 GPU BOs imported by the display, nonblocking atomic flips with implicit fences, CRC on; vblanks between consecutive flips minus 1, summed; %ld flips more than a period after their fence, %ld flip events before their fence signalled, %ld EBUSY retries, %llu composer vblanks behind",
-		 frames, (unsigned long long)(duration / 1000000), late, early,
-		 ebusy, (unsigned long long)stats_key(&k, "vblanks_behind"));
+		 "%d frames at 1024x768, each: a GPU job (64x64 FILL, duration %llu ms) into one of 3 GPU BOs imported by the display, then a nonblocking atomic flip with its implicit fence, wait for the event; CRC on. Missed = vblanks between consecutive flips minus 1, summed; of those %ld vblanks passed with the fence already signalled (display-side); job submit->signal median %.1f ms p99 %.1f ms; %ld flips more than a period after their fence, %ld flip event timestamps before their fence signalled (%ld events received before it), event timestamp->receipt median %.0f us, %ld EBUSY retries, %llu composer vblanks behind",
+		 frames, (unsigned long long)(duration / 1000000), display_late,
+		 percentile(job, frames, 50) / 1e3, percentile(job, frames, 99) / 1e3,
+		 late, early,
+		 before, percentile(stale, frames, 50), ebusy,
+		 (unsigned long long)stats_key(&k, "vblanks_behind"));
 	emit_value("flip.missed_vblanks", missed, "vblanks", "frames", frames,
 		   1, GOAL_MAX, 0, text);
 	st.median = p50;
@@ -621,6 +644,8 @@ int bench_flip(int argc, char **argv)
 	emit_figure("flip.latency.p99", &st, "us", "vblank period", period,
 		    GOAL_MAX, 1.0, "99th percentile of flip event - fence signal");
 	free(lat);
+	free(stale);
+	free(job);
 
 	for (i = 0; i < 3; i++)
 		gem_close_handle(gpu, gh[i]);

@@ -92,7 +92,7 @@ static double import_fresh_us(struct dev *d, int ops)
 
 int bench_prime(int argc, char **argv)
 {
-	int runs = bench_quick ? 1 : 9, ops = bench_quick ? 10 : 300;
+	int runs = bench_quick ? 1 : 21, ops = bench_quick ? 10 : 150;
 	double rt[2][MAX_RUNS], imp[2][MAX_RUNS];
 	struct dev dev[2];
 	bool have[2];
@@ -109,9 +109,15 @@ int bench_prime(int argc, char **argv)
 		if (have[k])
 			h[k] = bo_create(dev[k].a, dev[k].vprime, 4096);
 
-	/* interleave the devices so that drift hits both alike */
+	/*
+	 * Interleave the devices, alternating which goes first, so that
+	 * drift and other guests' load on the host hit both alike.
+	 */
 	for (r = 0; r < runs; r++) {
-		for (k = 0; k < 2; k++) {
+		int i;
+
+		for (i = 0; i < 2; i++) {
+			k = (i + r) % 2;
 			if (!have[k])
 				continue;
 			rt[k][r] = roundtrip_us(&dev[k], h[k], ops);
@@ -159,8 +165,14 @@ static int heap_ioctl(int heap, unsigned long req, void *arg)
  * read its first word inside DMA_BUF_IOCTL_SYNC: the cost until both a
  * device and the CPU can access the memory another device rendered.
  */
-static double share_once_us(int gpu, int heap, uint64_t size)
+#define SHARE_STEPS 5
+static const char *const share_steps[SHARE_STEPS] = {
+	"export", "attach", "map", "mmap", "sync+read",
+};
+
+static double share_once_us(int gpu, int heap, uint64_t size, double *step)
 {
+	uint64_t t[SHARE_STEPS + 1];
 	struct vprime_heap_import imp = { 0 };
 	struct dma_buf_sync sync = { 0 };
 	volatile uint32_t *p;
@@ -171,20 +183,25 @@ static double share_once_us(int gpu, int heap, uint64_t size)
 	h = bo_create(gpu, true, size);
 
 	t0 = now_ns();
+	t[0] = t0;
 	fd = prime_export(gpu, h);
+	t[1] = now_ns();
 	imp.fd = fd;
 	imp.importer = VPRIME_HEAP_IMPORTER_WIDE;
 	if (heap_ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH, &imp))
 		die("IMPORT_ATTACH");
+	t[2] = now_ns();
 	imp.fd = 0;
 	imp.importer = 0;
 	imp.flags = 0;
 	imp.direction = VPRIME_HEAP_IMPORT_DIR_BIDIRECTIONAL;
 	if (heap_ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_MAP, &imp))
 		die("IMPORT_MAP");
+	t[3] = now_ns();
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		die("mmap dma-buf");
+	t[4] = now_ns();
 	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
 	if (heap_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync))
 		die("DMA_BUF_IOCTL_SYNC start");
@@ -193,6 +210,13 @@ static double share_once_us(int gpu, int heap, uint64_t size)
 	if (heap_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync))
 		die("DMA_BUF_IOCTL_SYNC end");
 	t1 = now_ns();
+	t[5] = t1;
+	if (step) {
+		int i;
+
+		for (i = 0; i < SHARE_STEPS; i++)
+			step[i] = (t[i + 1] - t[i]) / 1e3;
+	}
 	if (v != 0)
 		die("a fresh BO is not zeroed (0x%x)", v);
 
@@ -233,9 +257,11 @@ int bench_share(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		uint64_t size = sizes[i];
 		int runs = bench_quick ? 1 : size >= 64 * MiB ? 3 : 7;
-		double sh[MAX_RUNS], cp[MAX_RUNS];
+		double sh[MAX_RUNS], cp[MAX_RUNS], st[SHARE_STEPS][MAX_RUNS];
+		double step[SHARE_STEPS];
+		int len, j;
 		struct stats ss, sc;
-		char name[64], text[160];
+		char name[64], text[400];
 		char *src, *dst;
 
 		src = malloc(size);
@@ -247,11 +273,13 @@ int bench_share(int argc, char **argv)
 
 		/* warm-up: first-use costs of the code paths, not measured */
 		if (i == 0) {
-			share_once_us(gpu, heap, size);
+			share_once_us(gpu, heap, size, NULL);
 			memcpy_us(dst, src, size);
 		}
 		for (r = 0; r < runs; r++) {
-			sh[r] = share_once_us(gpu, heap, size);
+			sh[r] = share_once_us(gpu, heap, size, step);
+			for (j = 0; j < SHARE_STEPS; j++)
+				st[j][r] = step[j];
 			cp[r] = memcpy_us(dst, src, size);
 		}
 		free(src);
@@ -259,9 +287,13 @@ int bench_share(int argc, char **argv)
 		stats_of(sh, runs, &ss);
 		stats_of(cp, runs, &sc);
 		snprintf(name, sizeof(name), "share.%s", names[i]);
-		snprintf(text, sizeof(text),
-			 "export (GPU) + attach + map (core importer device) + mmap + first read, vs memcpy of %s (faster of glibc memcpy and rep movsb)",
-			 names[i]);
+		len = snprintf(text, sizeof(text),
+			       "export (GPU) + attach + map (core importer device) + mmap + first read, vs memcpy of %s (faster of glibc memcpy and rep movsb); median us per step:",
+			       names[i]);
+		for (j = 0; j < SHARE_STEPS; j++)
+			len += snprintf(text + len, sizeof(text) - len, " %s %.0f",
+					share_steps[j],
+					percentile(st[j], runs, 50));
 		emit_figure(name, &ss, "us", "memcpy", sc.median,
 			    size == 64 * MiB ? GOAL_MAX : GOAL_NONE, 0.05, text);
 		emit_point("share (zero-copy)", "size [MiB]", size / (double)MiB,
