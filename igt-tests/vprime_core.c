@@ -1298,7 +1298,7 @@ static void test_migrate_gpu_importer(void)
 	const size_t size = 16 * SZ_4K;
 	uint32_t handle;
 	uint64_t id;
-	int gpu, fd, ret;
+	int gpu, fd, ret, tries;
 
 	gpu = __vprime_open_driver(VPRIME_GPU_DRIVER, 0, false);
 	igt_require_f(gpu >= 0, "no vprime_gpu device\n");
@@ -1335,10 +1335,20 @@ static void test_migrate_gpu_importer(void)
 	 * without CONFIG_DMABUF_MOVE_NOTIFY, a GPU that keeps its mapping
 	 * pins the buffer and the move is refused.
 	 */
-	ret = __migrate(fd, VPRIME_HEAP_PLACEMENT_SYSTEM);
+	for (tries = 0; tries < 50; tries++) {
+		ret = __migrate(fd, VPRIME_HEAP_PLACEMENT_SYSTEM);
+		/* The GPU may drop its kernel mapping after the job retires. */
+		if (ret != -EBUSY || buffer_has(id, "vmaps=0 "))
+			break;
+		usleep(100 * 1000);
+	}
 	if (ret == -EBUSY) {
-		igt_info("the GPU keeps its mapping: the buffer is pinned\n");
-		igt_assert(!buffer_has(id, "pins=0 "));
+		char line[1024];
+
+		buffer_line(id, line, sizeof(line));
+		igt_info("the GPU keeps its mapping: %s\n", line);
+		igt_assert(!buffer_has(id, "pins=0 ") ||
+			   !buffer_has(id, "vmaps=0 "));
 	} else {
 		igt_assert_eq(ret, 0);
 		igt_assert(buffer_has(id, "placement=system"));
