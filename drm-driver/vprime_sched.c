@@ -233,11 +233,12 @@ static void vprime_engine_copy(const struct drm_vprime_cmd *cmd,
 	}
 }
 
-/* The pixel formulas are part of the uapi (see vprime_drm.h). */
-static u32 vprime_pattern_pixel(u32 pattern, u32 x, u32 y, u32 w, u32 frame)
+/*
+ * The pixel formulas are part of the uapi (see vprime_drm.h); @xs is the
+ * scrolled x, (x + frame) % w.
+ */
+static u32 vprime_pattern_pixel(u32 pattern, u32 xs, u32 y, u32 w, u32 frame)
 {
-	u32 xs = (u32)(((u64)x + frame) % w);
-
 	switch (pattern) {
 	case VPRIME_PATTERN_GRADIENT:
 		return 0xff000000 | ((xs & 0xff) << 16) |
@@ -249,17 +250,64 @@ static u32 vprime_pattern_pixel(u32 pattern, u32 x, u32 y, u32 w, u32 frame)
 	}
 }
 
+static void vprime_pattern_row(u32 *row, u32 pattern, u32 y, u32 w,
+			       u32 frame)
+{
+	u32 xs = frame % w;
+	u32 x;
+
+	for (x = 0; x < w; x++) {
+		row[x] = vprime_pattern_pixel(pattern, xs, y, w, frame);
+		if (++xs == w)
+			xs = 0;
+	}
+}
+
+/*
+ * Rows repeat: bars are the same on every row, the checker board every 64
+ * rows, and gradient rows differ only in their green channel. So only the
+ * first rows are computed pixel by pixel.
+ */
 static void vprime_engine_pattern(const struct drm_vprime_cmd *cmd,
 				  struct vprime_job_bo *dst)
 {
-	u32 *row;
-	u32 x, y;
+	u32 w = cmd->width, *row, *first;
+	u32 x, y, green;
 
+	first = vprime_row(dst, cmd->dst_offset, cmd->dst_stride, 0);
 	for (y = 0; y < cmd->height; y++) {
 		row = vprime_row(dst, cmd->dst_offset, cmd->dst_stride, y);
-		for (x = 0; x < cmd->width; x++)
-			row[x] = vprime_pattern_pixel(cmd->pattern, x, y,
-						      cmd->width, cmd->frame);
+		switch (cmd->pattern) {
+		case VPRIME_PATTERN_GRADIENT:
+			if (!y) {
+				vprime_pattern_row(row, cmd->pattern, y, w,
+						   cmd->frame);
+				break;
+			}
+			green = ((y + cmd->frame) & 0xff) << 8;
+			for (x = 0; x < w; x++)
+				row[x] = (first[x] & ~0xff00u) | green;
+			break;
+		case VPRIME_PATTERN_CHECKER:
+			if (y < 64)
+				vprime_pattern_row(row, cmd->pattern, y, w,
+						   cmd->frame);
+			else
+				vprime_engine_copy_bytes(row,
+							 vprime_row(dst, cmd->dst_offset,
+								    cmd->dst_stride,
+								    y % 64),
+							 (size_t)w * 4);
+			break;
+		default:
+			if (!y)
+				vprime_pattern_row(row, cmd->pattern, y, w,
+						   cmd->frame);
+			else
+				vprime_engine_copy_bytes(row, first,
+							 (size_t)w * 4);
+			break;
+		}
 		if (!(y % VPRIME_ENGINE_ROWS_PER_RESCHED))
 			cond_resched();
 	}

@@ -328,14 +328,16 @@ static void test_multi_command(int fd)
 
 static void test_pattern(int fd, uint32_t pattern, uint32_t frame)
 {
-	uint32_t bo = vprime_gpu_bo_create(fd, SZ);
-	uint32_t w = 200, h = 50, *ptr;
+	/* tall enough for rows that repeat (checker: every 64 rows) */
+	uint32_t rows = 200, size = STRIDE * rows;
+	uint32_t bo = vprime_gpu_bo_create(fd, size);
+	uint32_t w = 200, h = 150, *ptr;
 
 	igt_assert_eq(submit_one(fd, vprime_gpu_cmd_pattern(bo, STRIDE, STRIDE,
 							    w, h, pattern,
 							    frame)), 0);
 	vprime_gpu_bo_wait(fd, bo);
-	ptr = vprime_gpu_bo_mmap(fd, bo, SZ);
+	ptr = vprime_gpu_bo_mmap(fd, bo, size);
 	for (uint32_t y = 0; y < h; y++)
 		for (uint32_t x = 0; x < w; x++)
 			igt_assert_eq_u32(ptr[(y + 1) * W + x],
@@ -343,7 +345,8 @@ static void test_pattern(int fd, uint32_t pattern, uint32_t frame)
 								   w, frame));
 	igt_assert_eq_u32(ptr[0], 0);
 	igt_assert_eq_u32(ptr[W + w], 0);
-	munmap(ptr, SZ);
+	igt_assert_eq_u32(ptr[(h + 1) * W], 0);
+	munmap(ptr, size);
 	gem_close(fd, bo);
 }
 
@@ -600,6 +603,7 @@ igt_main
 			igt_dynamic_f("%s", names[p]) {
 				test_pattern(fd, p, 0);
 				test_pattern(fd, p, 37);
+				test_pattern(fd, p, 1000);
 			}
 		}
 	}
