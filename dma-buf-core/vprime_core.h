@@ -80,11 +80,16 @@ struct vprime_bo *vprime_dmabuf_to_bo(struct dma_buf *dmabuf);
 /*
  * vprime_bo_export - export @bo as a new dma-buf (the core's dynamic
  * exporter). @flags are the fd flags (O_CLOEXEC, O_ACCMODE). The dma-buf
- * holds a BO reference. Returns the dma-buf or an ERR_PTR.
+ * holds a BO reference (and one on the owner's module, see
+ * struct vprime_bo_owner_ops). Call without the BO's resv held. Returns the
+ * dma-buf or an ERR_PTR.
  */
 struct dma_buf *vprime_bo_export(struct vprime_bo *bo, int flags);
 
-/* Kernel CPU mappings, refcounted; a vmapped BO cannot migrate. */
+/*
+ * Kernel CPU mappings, refcounted; a vmapped BO cannot migrate. May be
+ * called with or without the BO's resv held.
+ */
 int vprime_bo_vmap(struct vprime_bo *bo, struct iosys_map *map);
 void vprime_bo_vunmap(struct vprime_bo *bo, struct iosys_map *map);
 /* Map the BO's pages into @vma (vm_pgoff relative to the BO start). */
@@ -100,8 +105,10 @@ vm_fault_t vprime_bo_fault(struct vprime_bo *bo, struct vm_fault *vmf);
  * vprime_bo_migrate - move an unpinned, unmapped BO to @placement. Waits
  * for all fences in the BO's dma_resv, copies the pages and calls
  * dma_buf_move_notify() for every exported dma-buf. Returns -EBUSY for a
- * pinned or vmapped BO, -ENOMEM when the target placement is full,
- * -EINTR/-ERESTARTSYS when interrupted.
+ * pinned, vmapped or user-mapped BO, or when an attached device can't
+ * reach @placement, -ENOMEM when the target placement is full,
+ * -EINTR/-ERESTARTSYS when interrupted. Call without the resv held: the
+ * fences are waited for without it.
  */
 int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr);
 

@@ -23,7 +23,9 @@
  *   the given placement (0 system, 1 local; default: the other one); the
  *   write returns the migration's error;
  * - ``fence_delay_ms``: defer every vprime_fence_signal() by that many
- *   milliseconds (0 to 10000; 0 signals at once).
+ *   milliseconds (0 to 10000; 0 signals at once);
+ * - ``config``: the module parameters in effect, ``<name>: <value>``
+ *   lines: local_mem_mb, system_mem_mb, max_alloc_mb.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -135,6 +137,17 @@ static int vprime_stats_show(struct seq_file *m, void *data)
 }
 DEFINE_SHOW_ATTRIBUTE(vprime_stats);
 
+static int vprime_config_show(struct seq_file *m, void *data)
+{
+	seq_printf(m, "local_mem_mb: %llu\n",
+		   vprime_placement_cap[VPRIME_PLACEMENT_LOCAL] >> 20);
+	seq_printf(m, "system_mem_mb: %llu\n",
+		   vprime_placement_cap[VPRIME_PLACEMENT_SYSTEM] >> 20);
+	seq_printf(m, "max_alloc_mb: %llu\n", vprime_max_alloc >> 20);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vprime_config);
+
 static ssize_t vprime_force_migrate_write(struct file *file,
 					  const char __user *ubuf,
 					  size_t len, loff_t *pos)
@@ -199,6 +212,7 @@ void vprime_debugfs_init(void)
 
 	debugfs_create_file("buffers", 0444, root, NULL, &vprime_buffers_fops);
 	debugfs_create_file("stats", 0444, root, NULL, &vprime_stats_fops);
+	debugfs_create_file("config", 0444, root, NULL, &vprime_config_fops);
 	debugfs_create_atomic_t("fail_next_attach", 0600, root,
 				&vprime_faults.fail_next_attach);
 	debugfs_create_atomic_t("fail_next_map", 0600, root,

@@ -15,6 +15,9 @@
  * SUBTEST: basic-alloc
  * Description: ALLOC in both placements returns a zeroed, sized dma-buf fd.
  *
+ * SUBTEST: debugfs-config
+ * Description: debugfs config shows the module parameters in effect.
+ *
  * SUBTEST: alloc-fd-flags
  * Description: fd_flags select O_CLOEXEC and the access mode.
  *
@@ -448,6 +451,26 @@ static void test_basic_alloc(void)
 			close(fd);
 			igt_assert(!buffer_has(id, "id="));
 		}
+	}
+}
+
+static void test_debugfs_config(void)
+{
+	static const char * const params[] = {
+		"local_mem_mb", "system_mem_mb", "max_alloc_mb",
+	};
+	char buf[256], path[128];
+	uint64_t param, shown;
+	size_t i;
+
+	igt_assert_lt(0, vprime_read_file(CORE_DEBUGFS "/config", buf,
+					  sizeof(buf)));
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/module/vprime_core/parameters/%s", params[i]);
+		igt_assert_eq(vprime_read_u64(path, &param), 0);
+		igt_assert_eq(vprime_parse_key(buf, params[i], &shown), 0);
+		igt_assert_eq_u64(shown, param);
 	}
 }
 
@@ -1549,6 +1572,10 @@ igt_main
 		     "size asked, accounted in debugfs and gone after close.");
 	igt_subtest("basic-alloc")
 		test_basic_alloc();
+
+	igt_describe("debugfs config matches the module parameters.");
+	igt_subtest("debugfs-config")
+		test_debugfs_config();
 
 	igt_describe("fd_flags select close-on-exec and the access mode.");
 	igt_subtest("alloc-fd-flags")
