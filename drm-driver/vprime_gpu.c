@@ -116,6 +116,7 @@ static void vprime_gpu_file_drain(struct vprime_gpu_file *vfile)
 		return;
 
 	WRITE_ONCE(vfile->closing, true);
+	vprime_sched_cut_short(vfile);
 	wait_event_timeout(sched->job_scheduled,
 			   vprime_gpu_file_drained(vfile),
 			   VPRIME_DRAIN_TIMEOUT);

@@ -188,6 +188,7 @@ void vprime_job_put_resources(struct vprime_job *job);
 int vprime_sched_init(struct vprime_gpu *gpu);
 void vprime_sched_fini(struct vprime_gpu *gpu);
 void vprime_job_init_engine(struct vprime_job *job);
+void vprime_sched_cut_short(struct vprime_gpu_file *vfile);
 void vprime_sched_set_timeout(struct vprime_gpu *gpu, unsigned int ms);
 extern unsigned int vprime_job_timeout_ms;
 

@@ -457,6 +457,27 @@ static const struct drm_sched_backend_ops vprime_sched_ops = {
 	.free_job = vprime_sched_free_job,
 };
 
+/*
+ * vprime_sched_cut_short - complete @vfile's job on the engine now if it
+ * only waits out its simulated duration (its commands already executed),
+ * so that a closing client doesn't wait for simulated time.
+ */
+void vprime_sched_cut_short(struct vprime_gpu_file *vfile)
+{
+	struct vprime_gpu *gpu = vfile->gpu;
+	struct vprime_job *job;
+
+	spin_lock_irq(&gpu->active_lock);
+	job = gpu->active_job;
+	/* a cancelled timer completes nothing: the job stays ours to finish */
+	if (!job || job->vfile != vfile || hrtimer_try_to_cancel(&job->timer) != 1)
+		job = NULL;
+	spin_unlock_irq(&gpu->active_lock);
+
+	if (job)
+		vprime_job_complete(job, 0);
+}
+
 void vprime_job_init_engine(struct vprime_job *job)
 {
 	INIT_WORK(&job->exec_work, vprime_job_exec_work);
