@@ -423,23 +423,6 @@ static void render_and_flip(struct ctx *ctx, struct shared_buf *buf,
 	}
 }
 
-/* One writeback capture of what is on screen now (blocking commit). */
-static void capture_now(struct ctx *ctx)
-{
-	struct vprime_commit c = {
-		.in_fence_fd = -1,
-		.wb_fb_id = ctx->cap.fb_id,
-		.wb_fence = &ctx->wb_fence,
-	};
-
-	vprime_capture_clear(&ctx->kms, &ctx->cap, 0x00ff00ff);
-	vprime_kms_commit(&ctx->kms, &c);
-	igt_assert_f(vprime_fd_wait(ctx->wb_fence, POLLIN, EVENT_TIMEOUT_MS),
-		     "writeback out-fence did not signal\n");
-	close(ctx->wb_fence);
-	ctx->wb_fence = -1;
-}
-
 /* Wait for the CRC @want (at most @frames entries). */
 static void wait_crc(struct ctx *ctx, uint32_t want, unsigned int frames)
 {
@@ -475,7 +458,7 @@ static void check_shared_pages(struct ctx *ctx, struct shared_buf *buf)
 				(x * 255 / w) << 16 | (y * 255 / h) << 8 | ((x ^ y) & 0xff);
 	prime_sync_end(buf->dmabuf, true);
 
-	capture_now(ctx);
+	vprime_kms_capture(&ctx->kms, &ctx->cap);
 	igt_assert_f(vprime_capture_diff(&ctx->kms, &ctx->cap, map, buf->pitch) == 0,
 		     "the display does not show the CPU write made through the GPU BO's mmap\n");
 	wait_crc(ctx, vprime_expected_crc(map, buf->pitch, w, h), 60);

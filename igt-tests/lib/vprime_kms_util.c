@@ -629,6 +629,24 @@ unsigned int vprime_capture_diff(struct vprime_kms *kms,
 	return capture_diff(kms, cap, img, pitch, 0);
 }
 
+void vprime_kms_capture(struct vprime_kms *kms, struct vprime_capture *cap)
+{
+	int fence = -1;
+	struct vprime_commit c = {
+		.in_fence_fd = -1,
+		.wb_fb_id = cap->fb_id,
+		.wb_fence = &fence,
+	};
+
+	vprime_capture_clear(kms, cap, 0x00ff00ff);
+	vprime_kms_commit(kms, &c);
+	igt_assert_fd(fence);
+	igt_assert_f(vprime_fd_wait(fence, POLLIN, 10000),
+		     "writeback out-fence did not signal\n");
+	igt_assert_eq(vprime_gpu_sync_file_status(fence), 1);
+	close(fence);
+}
+
 /* CRC */
 
 void vprime_crc_start(struct vprime_kms *kms, struct vprime_crc *crc)

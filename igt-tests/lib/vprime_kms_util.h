@@ -198,6 +198,13 @@ unsigned int vprime_capture_diff(struct vprime_kms *kms,
 				 const struct vprime_capture *cap,
 				 const void *img, uint32_t pitch);
 
+/*
+ * Capture what the display shows now: a blocking commit with only a
+ * writeback job (the capture is cleared to magenta first), then wait for
+ * its out-fence.
+ */
+void vprime_kms_capture(struct vprime_kms *kms, struct vprime_capture *cap);
+
 /* CRC (debugfs crtc-N/crc) */
 
 struct vprime_crc {
