@@ -35,6 +35,9 @@
  * SUBTEST: copy-imported-to-native
  * Description: COPY from an imported /dev/vprime_heap buffer into a native BO.
  *
+ * SUBTEST: fill-imported-vgem
+ * Description: FILL into an imported vgem buffer, read back through vgem.
+ *
  * SUBTEST: multi-command
  * Description: Commands of one job execute in order.
  *
@@ -300,6 +303,42 @@ static void test_copy_imported(int fd, bool to_imported)
 	close(dmabuf);
 	gem_close(fd, imported);
 	gem_close(fd, native);
+}
+
+static void test_fill_vgem(int fd)
+{
+	struct drm_mode_create_dumb create = { .width = W, .height = H, .bpp = 32 };
+	struct drm_mode_map_dumb map = { };
+	uint32_t imported, *ptr;
+	int vgem, dmabuf;
+
+	vgem = __vprime_open_driver("vgem", 0, false);
+	if (vgem < 0) {
+		igt_system_quiet("modprobe vgem");
+		vgem = __vprime_open_driver("vgem", 0, false);
+	}
+	igt_require_f(vgem >= 0, "vgem is not available\n");
+
+	igt_assert_eq(vprime_gpu_ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &create), 0);
+	igt_assert_eq_u32(create.pitch, STRIDE);
+	map.handle = create.handle;
+	igt_assert_eq(vprime_gpu_ioctl(vgem, DRM_IOCTL_MODE_MAP_DUMB, &map), 0);
+	ptr = mmap(NULL, SZ, PROT_READ | PROT_WRITE, MAP_SHARED, vgem, map.offset);
+	igt_assert(ptr != MAP_FAILED);
+	memset(ptr, 0, SZ);
+
+	dmabuf = prime_handle_to_fd(vgem, create.handle);
+	imported = prime_fd_to_handle(fd, dmabuf);
+	igt_assert_eq(submit_one(fd, vprime_gpu_cmd_fill(imported, 2 * STRIDE + 8,
+							 STRIDE, 30, 7,
+							 0xabcdef01)), 0);
+	vprime_gpu_bo_wait(fd, imported);
+	check_rect(ptr, STRIDE, 2, 2, 30, 7, 0xabcdef01, 0, H);
+
+	munmap(ptr, SZ);
+	gem_close(fd, imported);
+	close(dmabuf);
+	close(vgem);
 }
 
 static void test_multi_command(int fd)
@@ -590,6 +629,10 @@ igt_main
 	igt_describe("COPY from an imported heap buffer into a native BO.");
 	igt_subtest("copy-imported-to-native")
 		test_copy_imported(fd, false);
+
+	igt_describe("FILL into an imported vgem buffer.");
+	igt_subtest("fill-imported-vgem")
+		test_fill_vgem(fd);
 
 	igt_describe("Commands of one job execute in order.");
 	igt_subtest("multi-command")
