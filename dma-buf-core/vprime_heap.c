@@ -16,11 +16,15 @@
  *   (64-bit DMA mask) and "narrow" (32-bit DMA mask, which can't reach
  *   the local pool).
  *
+ * The test and debug ioctls need CAP_SYS_ADMIN (-EPERM otherwise): a
+ * fence that only its creator signals could stall any buffer it is given.
+ *
  * Per open file, an xarray of fences and one of imports, and a mutex that
  * serialises the import ioctls (it nests outside the dma-buf resv). On
  * close, unsignalled fences are signalled with -ECANCELED and imports are
  * detached.
  */
+#include <linux/capability.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
@@ -438,6 +442,8 @@ static long vprime_heap_ioctl(struct file *file, unsigned int cmd,
 	case VPRIME_HEAP_IOCTL_MIGRATE:
 		return vprime_heap_ioctl_migrate(uarg);
 	case VPRIME_HEAP_IOCTL_FENCE_ATTACH:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
 		return vprime_heap_ioctl_fence_attach(hf, uarg);
 	case VPRIME_HEAP_IOCTL_FENCE_SIGNAL:
 		return vprime_heap_ioctl_fence_signal(hf, uarg);
@@ -446,6 +452,8 @@ static long vprime_heap_ioctl(struct file *file, unsigned int cmd,
 	case VPRIME_HEAP_IOCTL_IMPORT_UNMAP:
 	case VPRIME_HEAP_IOCTL_IMPORT_DETACH:
 	case VPRIME_HEAP_IOCTL_IMPORT_QUERY:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
 		ret = mutex_lock_interruptible(&hf->lock);
 		if (ret)
 			return ret;

@@ -72,6 +72,10 @@
  * SUBTEST: poll-write-fence
  * Description: EPOLLIN waits only for write fences, EPOLLOUT for all.
  *
+ * SUBTEST: test-uapi-needs-admin
+ * Description: The fence and importer ioctls need CAP_SYS_ADMIN; ALLOC
+ *              does not.
+ *
  * SUBTEST: fence-bad-handle
  * SUBTEST: fence-bad-flags
  * Description: The test-fence uapi validates its input.
@@ -779,6 +783,33 @@ static void test_poll(bool write)
 	poll_wait_ready(fd, POLLOUT);
 	poll_wait_ready(fd, POLLIN);
 	igt_assert_eq(poll_events(fd, POLLIN | POLLOUT), POLLIN | POLLOUT);
+	close(fd);
+}
+
+static void test_uapi_needs_admin(void)
+{
+	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
+
+	igt_require(getuid() == 0);
+	igt_fork(child, 1) {
+		struct vprime_heap_fence_attach fence = { .fd = fd };
+		struct vprime_heap_import imp = { .fd = fd };
+		int cfd;
+
+		igt_assert_eq(setgid(65534), 0);
+		igt_assert_eq(setuid(65534), 0);
+		heap = vprime_heap_open();
+		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH,
+				    &fence), -1);
+		igt_assert_eq(errno, EPERM);
+		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH,
+				    &imp), -1);
+		igt_assert_eq(errno, EPERM);
+		cfd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
+		igt_assert_eq(__migrate(cfd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
+		close(cfd);
+	}
+	igt_waitchildren();
 	close(fd);
 }
 
@@ -1740,6 +1771,9 @@ igt_main
 	igt_describe("poll: a write fence blocks EPOLLIN and EPOLLOUT.");
 	igt_subtest("poll-write-fence")
 		test_poll(true);
+	igt_describe("The test and debug ioctls need CAP_SYS_ADMIN.");
+	igt_subtest("test-uapi-needs-admin")
+		test_uapi_needs_admin();
 	igt_describe("FENCE_SIGNAL rejects unknown handles and errors.");
 	igt_subtest("fence-bad-handle")
 		test_fence_bad_handle();

@@ -10,7 +10,8 @@
  * The FENCE_* and IMPORT_* ioctls are a test and debug interface: they
  * let a test put fences it controls into any dma-buf's reservation object,
  * and attach one of the core's two importer devices to any dma-buf, as a
- * driver would. Their behaviour is stable but they are meant for tests.
+ * driver would. Their behaviour is stable but they are meant for tests,
+ * and they need CAP_SYS_ADMIN (-EPERM otherwise).
  *
  * All structs are padded to 64 bits; pad, reserved and unknown flag bits
  * must be zero (-EINVAL otherwise).
