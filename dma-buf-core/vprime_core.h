@@ -34,9 +34,10 @@ struct vprime_bo;
 /**
  * struct vprime_bo_owner_ops - hooks of a driver object that wraps a core BO
  * @dmabuf_release: called from the dma-buf's release op, after the core
- *	dropped its own references, when a dma-buf exported through
- *	vprime_bo_export() with this owner goes away. A GEM wrapper drops the
- *	GEM reference that drm_prime took for the dma-buf here.
+ *	dropped its export state (the dma-buf's BO reference is dropped
+ *	right after, so @bo is valid during the call), when a dma-buf
+ *	exported through vprime_bo_export() with this owner goes away. A GEM
+ *	wrapper drops the GEM reference it took for the dma-buf here.
  * @module: the module implementing @dmabuf_release (THIS_MODULE); each
  *	dma-buf exported from a BO with these ops holds a reference on it, so
  *	the owner's module can't go away while its dma-bufs live. May be NULL

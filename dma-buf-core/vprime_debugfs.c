@@ -23,7 +23,8 @@
  *   the given placement (0 system, 1 local; default: the other one); the
  *   write returns the migration's error;
  * - ``fence_delay_ms``: defer every vprime_fence_signal() by that many
- *   milliseconds (0 to 10000; 0 signals at once);
+ *   milliseconds (0 to 10000; 0 signals at once). Changing it while
+ *   signals are deferred can reorder them against new ones;
  * - ``config``: the module parameters in effect, ``<name>: <value>``
  *   lines: local_mem_mb, system_mem_mb, max_alloc_mb.
  */
