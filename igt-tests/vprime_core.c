@@ -318,6 +318,28 @@ static int __core_debugfs_write(const char *name, const char *val)
 	return ret;
 }
 
+/* Disarm every fault knob, so a failed subtest can't leak one. */
+static void reset_faults(int sig)
+{
+	static const char * const knobs[] = {
+		"fail_next_attach", "fail_next_map",
+		"fail_next_begin_cpu_access", "fence_delay_ms",
+	};
+	char path[128];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		snprintf(path, sizeof(path), CORE_DEBUGFS "/%s", knobs[i]);
+		fd = open(path, O_WRONLY);
+		if (fd < 0)
+			continue;
+		if (write(fd, "0", 1) != 1)
+			igt_debug("resetting %s: %s\n", knobs[i], strerror(errno));
+		close(fd);
+	}
+}
+
 /* The debugfs "buffers" line of buffer @id, or "" if there is none. */
 static void buffer_line(uint64_t id, char *line, size_t size)
 {
@@ -1596,6 +1618,8 @@ igt_main
 		heap = vprime_heap_open();
 		igt_require_f(access(CORE_DEBUGFS "/stats", R_OK) == 0,
 			      "no vprime_core debugfs\n");
+		reset_faults(0);
+		igt_install_exit_handler(reset_faults);
 		leak_baseline();
 	}
 
