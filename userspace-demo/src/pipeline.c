@@ -58,6 +58,7 @@ struct pipeline {
 	bool flip_pending;
 	unsigned int pending_frame;
 	int pending_buf;
+	unsigned int last_buf;		/* index of the last buffer rendered */
 	bool have_seq;
 	uint32_t last_seq;
 	struct run_result *res;
@@ -270,13 +271,18 @@ static int wait_flip(struct pipeline *p)
 	return 0;
 }
 
+/* The next released buffer after the last one used, round robin. */
 static int free_buffer(struct pipeline *p)
 {
-	unsigned int i;
+	unsigned int i, idx;
 
-	for (i = 0; i < p->nbufs; i++)
-		if (!p->bufs[i].busy)
-			return (int)i;
+	for (i = 1; i <= p->nbufs; i++) {
+		idx = (p->last_buf + i) % p->nbufs;
+		if (!p->bufs[idx].busy) {
+			p->last_buf = idx;
+			return (int)idx;
+		}
+	}
 	return -1;
 }
 
