@@ -8,13 +8,15 @@
  * drm_show_fdinfo(), so file_operations.show_fdinfo points here.
  *
  * debugfs (dri/<card minor>/):
- *  - bos: every client's BOs: handle, size, placement, imported/exported,
- *    core id and the fences of its reservation object;
+ *  - bos: every client's BOs: handle, size, placement, core id, imported
+ *    (dynamic or static attachment) or exported, and the fences of its
+ *    reservation object;
  *  - queue: engine state and job statistics;
  *  - job_timeout_ms: the scheduler timeout, writable (debug knob; the
  *    default comes from the job_timeout_ms module parameter).
  */
 #include <linux/debugfs.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/pid.h>
 #include <linux/seq_file.h>
@@ -114,11 +116,17 @@ static void vprime_debugfs_bo(struct seq_file *m, int handle,
 {
 	struct vprime_bo *bo = vprime_gem_core_bo(obj);
 
-	seq_printf(m, "  handle %d size %zu placement %s id %llu%s%s\n",
+	const char *state = "";
+
+	if (obj->import_attach)
+		state = dma_buf_attachment_is_dynamic(obj->import_attach) ?
+			" imported dynamic" : " imported static";
+	else if (obj->dma_buf)
+		state = " exported";
+
+	seq_printf(m, "  handle %d size %zu placement %s id %llu%s\n",
 		   handle, obj->size, vprime_gem_placement_name(obj),
-		   bo ? vprime_bo_id(bo) : 0,
-		   obj->import_attach ? " imported" : "",
-		   !obj->import_attach && obj->dma_buf ? " exported" : "");
+		   bo ? vprime_bo_id(bo) : 0, state);
 
 	if (dma_resv_lock_interruptible(obj->resv, NULL))
 		return;

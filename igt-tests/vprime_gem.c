@@ -346,6 +346,24 @@ static int heap_alloc(int heap, uint64_t size)
 	return args.fd;
 }
 
+/* The import's attachment is dynamic exactly when the exporter is. */
+static void check_attachment(int fd, uint32_t handle, bool dynamic)
+{
+	static char buf[1 << 16];
+	char prefix[64], *line, *end;
+
+	igt_assert_lt(0, vprime_debugfs_read(fd, "bos", buf, sizeof(buf)));
+	snprintf(prefix, sizeof(prefix), "handle %u size %u ", handle, SZ);
+	line = strstr(buf, prefix);
+	igt_assert_f(line, "\"%s\" not in:\n%s", prefix, buf);
+	end = strchr(line, '\n');
+	igt_assert(end);
+	*end = '\0';
+	igt_assert_f(strstr(line, dynamic ? " imported dynamic" :
+			    " imported static"), "%s: not %s\n", line,
+		     dynamic ? "dynamic" : "static");
+}
+
 static void check_import(int fd, int dmabuf, uint32_t *exporter_ptr,
 			 bool core_buffer)
 {
@@ -353,6 +371,8 @@ static void check_import(int fd, int dmabuf, uint32_t *exporter_ptr,
 	uint32_t handle, *ptr;
 
 	handle = prime_fd_to_handle(fd, dmabuf);
+	/* the core's exporter is dynamic, vgem's is not */
+	check_attachment(fd, handle, core_buffer);
 	igt_assert_eq(__vprime_gpu_bo_info(fd, handle, &info), 0);
 	igt_assert(info.status & VPRIME_BO_STATUS_IMPORTED);
 	igt_assert_eq_u64(info.size, SZ);
