@@ -9,7 +9,8 @@
  *   scale    export/import cost with 10..10000 live shared buffers, slab
  *   engine   FILL/COPY GB/s vs memset/memcpy, 8 and 64 MiB
  *   compose  composition ms/frame, 1024x768 and 1920x1080, 1/2/4 planes
- *   flip     600-frame flip pipeline with implicit fences from GPU jobs
+ *   flip [nocrc]  600-frame flip pipeline with implicit fences from GPU
+ *            jobs, with the CRC (so the composition) on or off
  *   hold CMD keep 1024x768 set on the display while CMD runs
  *   ioctl [DRIVER]  null-ioctl rate (ops/s)
  * -q runs each benchmark once at its smallest size (make check).
