@@ -86,5 +86,5 @@ check-debug: debug-modules tests $(FUZZ_BIN)
 
 # The structured fuzzer on the debug kernel (KASAN/lockdep/kmemleak).
 check-debug-fuzz: debug-modules $(FUZZ_BIN)
-	$(DEBUG_VM) -- sh -c '$(FUZZ_BIN) --seconds $(FUZZ_SECONDS) \
+	$(DEBUG_VM) -- sh -c '$(FUZZ_BIN) --slow-cpu-ok --seconds $(FUZZ_SECONDS) \
 		--seed $(FUZZ_SEED) $(FUZZ_ARGS) && tools/fuzz/kmemleak-check'
