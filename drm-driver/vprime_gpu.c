@@ -6,9 +6,11 @@
  * devices. Each device is a render-only DRM device named "vprime_gpu"
  * (DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE)
  * with one CPU-executed render engine scheduled by drm_sched. Unbinding a
- * device (remove) unplugs it: open files keep working on their objects, new
- * ioctls fail with -ENODEV, and the engine is torn down when the last
- * reference to the drm_device goes away.
+ * device (remove) unplugs it: new ioctls fail with -ENODEV, queued jobs still
+ * complete, CPU mappings made through the DRM node are revoked (the DRM core
+ * zaps them; touching them raises SIGBUS) while dma-bufs and their mappings
+ * stay valid, and the engine is torn down when the last reference to the
+ * drm_device (open files, exported dma-bufs) goes away.
  *
  * Each open file gets a scheduler entity, a client id for fdinfo and its own
  * userspace fences.

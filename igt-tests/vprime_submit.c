@@ -56,6 +56,9 @@
  * SUBTEST: kill-while-waiting
  * Description: A client killed in BO_WAIT leaves the device working.
  *
+ * SUBTEST: unbind-while-busy
+ * Description: Unbinding the GPU with jobs running unplugs it cleanly; it binds again and works.
+ *
  * SUBTEST: fdinfo-engine-busy
  * Description: drm-engine-render grows when the client's jobs run.
  *
@@ -127,6 +130,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -525,6 +529,60 @@ static void test_kill(int fd, bool waiting)
 	check_device_works(fd);
 }
 
+#define GPU_DRIVER_DIR "/sys/bus/platform/drivers/vprime-gpu"
+
+static int sysfs_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void test_unbind_while_busy(void)
+{
+	int fd = vprime_open_gpu_render(0), fd2, dmabuf, fence;
+	uint32_t bo = vprime_gpu_bo_create(fd, SZ);
+	struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE, W, H, 9);
+	struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
+	const char *dev = "vprime-gpu.0";
+	uint32_t *ptr;
+
+	igt_require(access(GPU_DRIVER_DIR "/vprime-gpu.0", F_OK) == 0);
+	/* the dma-buf outlives the device; DRM-node mappings are revoked */
+	dmabuf = prime_handle_to_fd(fd, bo);
+	ptr = mmap(NULL, SZ, PROT_READ, MAP_SHARED, dmabuf, 0);
+	igt_assert(ptr != MAP_FAILED);
+
+	args.flags = VPRIME_SUBMIT_OUT_FENCE_FD;
+	args.duration_ns = 300000000;
+	vprime_gpu_submit(fd, &args);
+	fence = args.out_fence_fd;
+	args.flags = 0;
+	args.out_fence_fd = 0;
+	vprime_gpu_submit(fd, &args);
+
+	igt_assert_eq(sysfs_write(GPU_DRIVER_DIR "/unbind", dev), 0);
+	/* unplugged: ioctls fail, but queued work completes */
+	igt_assert_eq(__vprime_gpu_submit(fd, &args), -ENODEV);
+	igt_assert_eq(vprime_gpu_sync_file_wait(fence, 60000), 0);
+	igt_assert_eq(vprime_gpu_sync_file_status(fence), 1);
+	close(fence);
+	igt_assert_eq_u32(ptr[0], 9);
+	close(fd);
+	munmap(ptr, SZ);
+	close(dmabuf);
+
+	igt_assert_eq(sysfs_write(GPU_DRIVER_DIR "/bind", dev), 0);
+	fd2 = vprime_open_gpu_render(0);
+	check_device_works(fd2);
+	close(fd2);
+}
+
 static void test_fdinfo_busy(void)
 {
 	int fd = vprime_open_gpu_render(0);
@@ -789,4 +847,9 @@ igt_main
 		gem_close(fd, bo2);
 		close(fd);
 	}
+
+	/* last: it replaces the device the fixture's fd belonged to */
+	igt_describe("Unbinding the GPU with jobs running unplugs it cleanly.");
+	igt_subtest("unbind-while-busy")
+		test_unbind_while_busy();
 }
