@@ -6,7 +6,7 @@
  * one fence context; all its fences share the timeline's spinlock, so the
  * timeline must stay alive until its fences are released. The fences copy
  * the driver and timeline names so that describing a fence never looks at
- * the timeline.
+ * the timeline or at its creator's memory.
  *
  * vprime_fence_create_single() makes a fence on a context of its own with
  * its own lock, for fences that userspace controls one by one.
@@ -43,7 +43,7 @@
 struct vprime_fence {
 	struct dma_fence base;
 	spinlock_t lock; /* the lock of a single fence */
-	const char *driver_name;
+	char driver_name[32];
 	char timeline_name[32];
 	struct delayed_work delayed;
 	int delayed_error;
@@ -100,7 +100,7 @@ static struct vprime_fence *vprime_fence_alloc(const char *driver_name,
 	if (!vf)
 		return NULL;
 	spin_lock_init(&vf->lock);
-	vf->driver_name = driver_name;
+	strscpy(vf->driver_name, driver_name, sizeof(vf->driver_name));
 	strscpy(vf->timeline_name, name, sizeof(vf->timeline_name));
 	atomic_set(&vf->delay_pending, 0);
 	/* Dropped in vprime_fence_release(). */
