@@ -101,6 +101,7 @@ const struct vprime_format *vprime_format_lookup(u32 fourcc);
  */
 struct vprime_fb {
 	struct drm_framebuffer base;
+	/* protects map, data and mapped */
 	struct mutex lock;
 	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
 	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
@@ -261,6 +262,7 @@ struct vprime_crtc {
 	struct workqueue_struct *composer_wq;
 	struct work_struct composer_work;
 
+	/* protects state to frames_behind; taken from the vblank hrtimer */
 	spinlock_t lock;
 	struct vprime_crtc_state *state;
 	bool crc_enabled;
@@ -273,6 +275,7 @@ struct vprime_crtc {
 
 	wait_queue_head_t wb_wait;
 
+	/* protects stats */
 	struct mutex stats_lock;
 	struct vprime_compose_stats stats;
 	atomic_t fence_timeouts;

@@ -213,7 +213,8 @@ static void vprime_plane_atomic_update(struct drm_plane *plane,
  *
  * Called from the commit tail before the planes are updated. The new
  * framebuffer is not read: the plane shows the previous framebuffer at the
- * previous position (a reference is taken, released with @new_state), or nothing when it showed nothing before.
+ * previous position (a reference is taken, released with @new_state), or
+ * nothing when it showed nothing before.
  */
 void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 				struct drm_plane_state *new_state)
@@ -257,6 +258,7 @@ struct drm_plane *vprime_plane_create(struct drm_device *dev,
 {
 	unsigned int max_zpos = VPRIME_KMS_MAX_OVERLAYS + 1;
 	struct vprime_plane *vplane;
+	unsigned int blend_modes;
 	struct drm_plane *plane;
 	int ret;
 
@@ -279,10 +281,10 @@ struct drm_plane *vprime_plane_create(struct drm_device *dev,
 	if (ret)
 		return ERR_PTR(ret);
 
-	ret = drm_plane_create_blend_mode_property(plane,
-						   BIT(DRM_MODE_BLEND_PIXEL_NONE) |
-						   BIT(DRM_MODE_BLEND_PREMULTI) |
-						   BIT(DRM_MODE_BLEND_COVERAGE));
+	blend_modes = BIT(DRM_MODE_BLEND_PIXEL_NONE) |
+		      BIT(DRM_MODE_BLEND_PREMULTI) |
+		      BIT(DRM_MODE_BLEND_COVERAGE);
+	ret = drm_plane_create_blend_mode_property(plane, blend_modes);
 	if (ret)
 		return ERR_PTR(ret);
 
