@@ -582,7 +582,18 @@ static void test_unbind_display(void)
 	ret = __vprime_kms_add_fb(d.fd, dumb.handle, w, h, dumb.pitch,
 				  DRM_FORMAT_XRGB8888, &fb);
 	igt_assert_f(ret == -ENODEV, "AddFB2 on the unplugged display: %d\n", ret);
+
+	/*
+	 * The CPU mappings of the background and capture buffers hold the
+	 * DRM file, so closing the fd releases nothing yet; unmapping them
+	 * lets the last file reference (and the unplugged device) go.
+	 */
 	close(d.fd);
+	assert_live(base + 3);
+	munmap(d.bg.map, d.bg.size);
+	d.bg.map = NULL;
+	munmap(d.cap.dumb.map, d.cap.dumb.size);
+	d.cap.dumb.map = NULL;
 	assert_live(base + 1);
 
 	/* the GPU keeps rendering into and reading from it */
