@@ -54,7 +54,7 @@ soak: all
 	vm/run $(VM_ARGS) --timeout $$(($(N) * 900 + 600)) -- tools/fuzz/soak $(N)
 
 debug-kernel:
-	@scripts/install-deps lint
+	@scripts/install-deps debug
 	scripts/debug-kernel > /dev/null
 
 # Our modules for the debug kernel. The Kbuild files build in the source

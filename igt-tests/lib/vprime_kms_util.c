@@ -19,6 +19,7 @@
 #include <drm_fourcc.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
+#include <xxhash.h>
 
 #include <igt.h>
 
@@ -697,59 +698,77 @@ bool vprime_crc_read(struct vprime_crc *crc, int timeout_ms, uint32_t *frame,
 	return true;
 }
 
-uint32_t vprime_crc32_le(uint32_t crc, const void *buf, size_t len)
+/*
+ * The display's CRC of XRGB8888 rows: the low 32 bits of their XXH64,
+ * seed 0, with the X byte read as 0xff (see drm-driver/vprime_composer.c).
+ * @row(@arg, y, buf) writes row y of the frame into buf.
+ */
+static uint32_t frame_crc(uint32_t width, uint32_t height,
+			  void (*row)(const void *arg, uint32_t y, uint32_t *buf),
+			  const void *arg)
 {
-	static uint32_t table[256];
-	const uint8_t *p = buf;
-	size_t i;
+	uint32_t *buf = malloc(width * sizeof(*buf));
+	XXH64_state_t *state = XXH64_createState();
+	uint64_t hash;
+	uint32_t y;
 
-	if (!table[1]) {
-		uint32_t n, k, c;
-
-		for (n = 0; n < 256; n++) {
-			c = n;
-			for (k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-			table[n] = c;
-		}
+	igt_assert(buf && state);
+	igt_assert(XXH64_reset(state, 0) == XXH_OK);
+	for (y = 0; y < height; y++) {
+		row(arg, y, buf);
+		igt_assert(XXH64_update(state, buf, width * sizeof(*buf)) == XXH_OK);
 	}
-	for (i = 0; i < len; i++)
-		crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-	return crc;
+	hash = XXH64_digest(state);
+	XXH64_freeState(state);
+	free(buf);
+	return (uint32_t)hash;
+}
+
+struct image_rows {
+	const void *img;
+	uint32_t pitch;
+	uint32_t width;
+};
+
+static void image_row(const void *arg, uint32_t y, uint32_t *buf)
+{
+	const struct image_rows *im = arg;
+	const uint32_t *src = (const uint32_t *)((const char *)im->img +
+						 (size_t)y * im->pitch);
+	uint32_t x;
+
+	for (x = 0; x < im->width; x++)
+		buf[x] = src[x] | 0xff000000u;
 }
 
 uint32_t vprime_expected_crc(const void *img, uint32_t pitch, uint32_t width,
 			     uint32_t height)
 {
-	uint32_t *row = malloc(width * sizeof(*row));
-	uint32_t crc = 0, x, y;
+	struct image_rows im = { .img = img, .pitch = pitch, .width = width };
 
-	igt_assert(row);
-	for (y = 0; y < height; y++) {
-		const uint32_t *src = (const uint32_t *)((const char *)img +
-							 (size_t)y * pitch);
+	return frame_crc(width, height, image_row, &im);
+}
 
-		for (x = 0; x < width; x++)
-			row[x] = src[x] | 0xff000000u;
-		crc = vprime_crc32_le(crc, row, width * sizeof(*row));
-	}
-	free(row);
-	return crc;
+struct solid_rows {
+	uint32_t value;
+	uint32_t width;
+};
+
+static void solid_row(const void *arg, uint32_t y, uint32_t *buf)
+{
+	const struct solid_rows *sr = arg;
+	uint32_t x;
+
+	for (x = 0; x < sr->width; x++)
+		buf[x] = sr->value | 0xff000000u;
 }
 
 uint32_t vprime_expected_crc_solid(uint32_t value, uint32_t width,
 				   uint32_t height)
 {
-	uint32_t *row = malloc(width * sizeof(*row));
-	uint32_t crc = 0, x, y;
+	struct solid_rows sr = { .value = value, .width = width };
 
-	igt_assert(row);
-	for (x = 0; x < width; x++)
-		row[x] = value | 0xff000000u;
-	for (y = 0; y < height; y++)
-		crc = vprime_crc32_le(crc, row, width * sizeof(*row));
-	free(row);
-	return crc;
+	return frame_crc(width, height, solid_row, &sr);
 }
 
 /* debugfs counters */

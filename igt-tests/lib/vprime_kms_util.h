@@ -218,8 +218,10 @@ void vprime_crc_stop(struct vprime_crc *crc);
 bool vprime_crc_read(struct vprime_crc *crc, int timeout_ms,
 		     uint32_t *frame, uint32_t *value);
 
-/* The display's CRC (crc32_le, seed 0) of an XRGB8888 image / solid frame. */
-uint32_t vprime_crc32_le(uint32_t crc, const void *buf, size_t len);
+/*
+ * The display's CRC of an XRGB8888 image / solid frame: the low 32 bits of
+ * the XXH64 (seed 0) of its rows with alpha 0xff.
+ */
 uint32_t vprime_expected_crc(const void *img, uint32_t pitch, uint32_t width,
 			     uint32_t height);
 uint32_t vprime_expected_crc_solid(uint32_t value, uint32_t width,
