@@ -311,17 +311,24 @@ out_unlock:
 EXPORT_SYMBOL_GPL(vprime_bo_vunmap);
 
 /*
- * vprime_bo_mmap - insert the BO's pages into a shared @vma. The pages are
- * inserted up front (vprime_bo_fault() re-inserts zapped ones), cached,
- * and a migration refuses a BO while any of its pages is mapped to
- * userspace. The caller keeps the
- * BO alive for the VMA's lifetime (the dma-buf file or the GEM object).
+ * Pages a CPU fault maps: the faulting one and the next ones up to this
+ * count (as the page cache's fault-around does), so that touching a whole
+ * buffer takes one fault per 64 KiB.
+ */
+#define VPRIME_FAULT_AROUND	16
+
+/*
+ * vprime_bo_mmap - set up a shared @vma over the BO. Nothing is mapped
+ * here: vprime_bo_fault() inserts the pages of the current backing on first
+ * touch, so mmap costs the same for 4 KiB and 256 MiB, and a buffer that
+ * was never touched can still migrate. Mappings are cached; a migration
+ * refuses a BO while any of its pages is mapped to userspace. The caller
+ * keeps the BO alive for the VMA's lifetime (the dma-buf file or the GEM
+ * object).
  */
 int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma)
 {
 	unsigned long npages = vma_pages(vma);
-	unsigned long count = npages;
-	int ret;
 
 	/* VM_MAYSHARE: a shared mapping of a read-only fd lacks VM_SHARED. */
 	if (!(vma->vm_flags & VM_MAYSHARE)) {
@@ -334,29 +341,44 @@ int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma)
 		return -EINVAL;
 	}
 
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
-
-	mutex_lock(&bo->lock);
-	ret = vm_insert_pages(vma, vma->vm_start,
-			      bo->backing->pages + vma->vm_pgoff, &count);
-	mutex_unlock(&bo->lock);
-	if (ret)
-		atomic64_inc(&vprime_stats.failed_ops);
-	return ret;
+	/* VM_MIXEDMAP: vm_insert_page() from the fault handler. */
+	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(vprime_bo_mmap);
 
+/**
+ * vprime_bo_fault - the .fault of a VMA set up by vprime_bo_mmap()
+ * @bo: the BO
+ * @vmf: the fault; vmf->pgoff counts pages from the start of @bo
+ *
+ * Maps the faulting page and up to VPRIME_FAULT_AROUND - 1 following pages
+ * of the VMA that are not mapped yet.
+ *
+ * Returns: VM_FAULT_NOPAGE, VM_FAULT_SIGBUS beyond the BO, VM_FAULT_OOM.
+ */
 vm_fault_t vprime_bo_fault(struct vprime_bo *bo, struct vm_fault *vmf)
 {
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long npages = bo->size >> PAGE_SHIFT;
+	unsigned long addr = vmf->address + PAGE_SIZE;
+	pgoff_t pgoff = vmf->pgoff + 1;
+	unsigned int i;
 	vm_fault_t ret;
 
-	if (vmf->pgoff >= bo->size >> PAGE_SHIFT)
+	if (vmf->pgoff >= npages)
 		return VM_FAULT_SIGBUS;
 
-	/* Under @lock, so that a migration sees the page mapped. */
+	/* Under @lock, so that a migration sees the pages mapped. */
 	mutex_lock(&bo->lock);
-	ret = vmf_insert_page(vmf->vma, vmf->address,
-			      bo->backing->pages[vmf->pgoff]);
+	ret = vmf_insert_page(vma, vmf->address, bo->backing->pages[vmf->pgoff]);
+	for (i = 1; ret == VM_FAULT_NOPAGE && i < VPRIME_FAULT_AROUND &&
+	     addr < vma->vm_end && pgoff < npages;
+	     i++, addr += PAGE_SIZE, pgoff++) {
+		/* -EBUSY: mapped already; stop at the first such page. */
+		if (vm_insert_page(vma, addr, bo->backing->pages[pgoff]))
+			break;
+	}
 	mutex_unlock(&bo->lock);
 	return ret;
 }

@@ -93,13 +93,11 @@ struct dma_buf *vprime_bo_export(struct vprime_bo *bo, int flags);
  */
 int vprime_bo_vmap(struct vprime_bo *bo, struct iosys_map *map);
 void vprime_bo_vunmap(struct vprime_bo *bo, struct iosys_map *map);
-/* Map the BO's pages into @vma (vm_pgoff relative to the BO start). */
-int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma);
 /*
- * vprime_bo_fault - a vm_operations_struct.fault for a VMA set up by
- * vprime_bo_mmap() (vm_pgoff relative to the BO): re-inserts the page
- * after the PTEs were zapped (MADV_DONTNEED, ...).
+ * Set up @vma (vm_pgoff relative to the BO start) for the BO's pages, which
+ * vprime_bo_fault(), the VMA's .fault, maps on first touch.
  */
+int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma);
 vm_fault_t vprime_bo_fault(struct vprime_bo *bo, struct vm_fault *vmf);
 
 /*

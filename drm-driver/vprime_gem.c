@@ -126,9 +126,18 @@ static int vprime_gem_mmap(struct drm_gem_object *obj,
 	return vprime_bo_mmap(vobj->bo, vma);
 }
 
+/* Only native BOs fault here: imports use the exporter's vm_ops. */
+static vm_fault_t vprime_gem_fault(struct vm_fault *vmf)
+{
+	struct vprime_gem_object *vobj = to_vprime_gem(vmf->vma->vm_private_data);
+
+	return vprime_bo_fault(vobj->bo, vmf);
+}
+
 static const struct vm_operations_struct vprime_gem_vm_ops = {
 	.open = drm_gem_vm_open,
 	.close = drm_gem_vm_close,
+	.fault = vprime_gem_fault,
 };
 
 static const struct drm_gem_object_funcs vprime_gem_funcs = {

@@ -149,6 +149,8 @@ IGT_TEST_DESCRIPTION("vprime_core: dma-buf exporter, importer helpers, "
 
 #define CORE_DEBUGFS "/sys/kernel/debug/vprime_core"
 #define SZ_4K 4096ull
+#define SZ_16K (4 * SZ_4K)
+#define SZ_64K (16 * SZ_4K)
 #define SZ_1M (1024ull * 1024)
 
 static int heap = -1;
@@ -1226,12 +1228,26 @@ static void test_migrate_bad_args(void)
 
 static void test_migrate_busy_mmap(void)
 {
-	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
-	void *ptr = mmap_buf(fd, SZ_4K, PROT_READ, 0);
+	uint64_t id;
+	int fd = heap_alloc_id(SZ_64K, VPRIME_HEAP_PLACEMENT_SYSTEM, &id);
+	uint32_t *ptr = mmap_buf(fd, SZ_64K, PROT_READ | PROT_WRITE, 0);
 
-	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), -EBUSY);
-	munmap(ptr, SZ_4K);
+	/* Pages are mapped on first touch: an untouched mapping can move. */
 	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
+	igt_assert(buffer_has(id, "placement=local"));
+
+	/* A touched page pins the placement while it is mapped. */
+	ptr[SZ_16K / 4] = 0xc0ffee;
+	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_SYSTEM), -EBUSY);
+	igt_assert(buffer_has(id, "placement=local"));
+	munmap(ptr, SZ_64K);
+	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_SYSTEM), 0);
+
+	/* The write went to the pages that moved; a new mapping sees it. */
+	ptr = mmap_buf(fd, SZ_64K, PROT_READ, 0);
+	igt_assert_eq_u32(ptr[SZ_16K / 4], 0xc0ffee);
+	igt_assert_eq_u32(ptr[0], 0);
+	munmap(ptr, SZ_64K);
 	close(fd);
 }
 
@@ -1856,7 +1872,8 @@ igt_main
 	igt_describe("MIGRATE validates its arguments.");
 	igt_subtest("migrate-bad-args")
 		test_migrate_bad_args();
-	igt_describe("A user-mapped buffer doesn't move.");
+	igt_describe("A buffer with pages mapped to userspace doesn't move; an "
+		     "untouched mapping does, and faults in the moved pages.");
 	igt_subtest("migrate-busy-mmap")
 		test_migrate_busy_mmap();
 	igt_describe("A buffer pinned by a static importer doesn't move.");
