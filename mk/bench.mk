@@ -41,7 +41,7 @@ bench: deps
 	@mkdir -p out/bench
 	vm/run --memory $(BENCH_MEMORY) --timeout $(BENCH_TIMEOUT) \
 		--modparam vprime.num_overlays=3 -- bench/run-bench
-	bench/report --doc docs/performance.md out/bench/bench.json
+	bench/report --doc docs/performance.md --doc README.md out/bench/bench.json
 
 bench-report:
-	bench/report --doc docs/performance.md out/bench/bench.json
+	bench/report --doc docs/performance.md --doc README.md out/bench/bench.json

@@ -226,6 +226,13 @@ struct drm_vprime_sync {
  * signalled with the error -ETIMEDOUT and the engine goes on with the next
  * job. Its destination BOs are left untouched. Jobs without this flag don't
  * time out: a long @duration_ns is progress, not a hang.
+ *
+ * Fence-error policy for a display (vprime_kms) flip that waits on such a
+ * job through the buffer's implicit fences or an IN_FENCE_FD: the flip
+ * completes and the display shows the buffer with its previous contents.
+ * A commit never fails because a fence it waits for signalled with an
+ * error; the page-flip event, the CRTC out-fence and writeback complete
+ * normally, and the error is visible on the job's out sync_file.
  */
 #define VPRIME_SUBMIT_HANG		(1u << 3)
 #define VPRIME_SUBMIT_FLAGS		(VPRIME_SUBMIT_IN_FENCE_FD | \
