@@ -40,7 +40,7 @@ demo-bin:
 
 check: deps
 	$(MAKE) all
-	vm/run --timeout $${CHECK_TIMEOUT:-2400} -- igt-tests/run-tests
+	vm/run --timeout $${CHECK_TIMEOUT:-2400} --modparam vprime.num_gpus=2 -- igt-tests/run-tests
 
 lint: deps
 	@scripts/install-deps lint

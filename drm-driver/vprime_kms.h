@@ -94,18 +94,19 @@ const struct vprime_format *vprime_format_lookup(u32 fourcc);
 /**
  * struct vprime_fb - a framebuffer of a display
  * @base: DRM framebuffer
- * @lock: protects @map, @data and @mapped
- * @map: vmap of each GEM object, made on first use
+ * @lock: protects @map, @data and @map_count
+ * @map: vmap of each GEM object, valid while @map_count > 0
  * @data: @map advanced to each fb plane's offset
- * @mapped: @map is valid until the framebuffer is destroyed
+ * @map_count: users of the mapping: plane states that scan @base out and
+ *	writeback jobs that write it (see vprime_fb_vmap())
  */
 struct vprime_fb {
 	struct drm_framebuffer base;
-	/* protects map, data and mapped */
+	/* protects map, data and map_count */
 	struct mutex lock;
 	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
 	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
-	bool mapped;
+	unsigned int map_count;
 };
 
 static inline struct vprime_fb *to_vprime_fb(struct drm_framebuffer *fb)
@@ -117,6 +118,7 @@ struct drm_framebuffer *vprime_fb_create(struct drm_device *dev,
 					 struct drm_file *file,
 					 const struct drm_mode_fb_cmd2 *mode_cmd);
 int vprime_fb_vmap(struct drm_framebuffer *fb, struct iosys_map *data);
+void vprime_fb_vunmap(struct drm_framebuffer *fb);
 
 /* Planes (vprime_plane.c) */
 
@@ -130,8 +132,9 @@ struct vprime_plane {
 
 /**
  * struct vprime_frame - what the composer reads for one plane
- * @fb: the framebuffer, a reference is held while @owned
- * @data: the mapping of each fb plane of @fb (see vprime_fb_vmap())
+ * @fb: the framebuffer; while set, the frame holds one use of its mapping
+ *	(vprime_fb_vmap()), and a reference while @owned
+ * @data: the mapping of each fb plane of @fb
  * @src: source rectangle in whole pixels
  * @dst: destination rectangle on the CRTC
  * @pitch: bytes per framebuffer row

@@ -7,10 +7,13 @@
  * clients like kmscube fall back from a modifier the display can't scan
  * out.
  *
- * The composer reads framebuffers through a kernel mapping that is made
- * the first time the framebuffer is used for a plane or a writeback job and
- * kept until the framebuffer is destroyed: page flipping between buffers
- * then maps nothing per frame.
+ * The composer reads framebuffers through a kernel mapping that exists
+ * while the framebuffer is in use: from prepare_fb to cleanup_fb of each
+ * plane state that shows it, and from prepare to cleanup of each writeback
+ * job that writes it. The mapping is counted, so a framebuffer that stays
+ * on screen across commits is mapped once. A buffer that is not in use -
+ * for example the back buffer between two flips - holds no kernel mapping
+ * and can migrate (vprime_core refuses to move a vmapped buffer).
  */
 #include <drm/drm_framebuffer.h>
 #include <drm/drm_gem.h>
@@ -23,7 +26,8 @@ static void vprime_fb_destroy(struct drm_framebuffer *fb)
 {
 	struct vprime_fb *vfb = to_vprime_fb(fb);
 
-	if (vfb->mapped)
+	/* Every plane state and writeback job let go of it before. */
+	if (drm_WARN_ON(fb->dev, vfb->map_count))
 		drm_gem_fb_vunmap(fb, vfb->map);
 	mutex_destroy(&vfb->lock);
 
@@ -89,11 +93,11 @@ struct drm_framebuffer *vprime_fb_create(struct drm_device *dev,
 }
 
 /**
- * vprime_fb_vmap - the kernel mapping of a framebuffer
+ * vprime_fb_vmap - take a use of the kernel mapping of a framebuffer
  * @fb: a framebuffer of a display device
  * @data: receives the address of each fb plane (offsets applied)
  *
- * Maps @fb on first use; the mapping lives as long as @fb. Must not be
+ * Maps @fb on its first use; vprime_fb_vunmap() drops the use. Must not be
  * called from atomic context.
  *
  * Returns: 0, or a negative errno; -EINVAL for I/O memory.
@@ -104,20 +108,37 @@ int vprime_fb_vmap(struct drm_framebuffer *fb, struct iosys_map *data)
 	int ret = 0;
 
 	mutex_lock(&vfb->lock);
-	if (!vfb->mapped) {
+	if (!vfb->map_count) {
 		ret = drm_gem_fb_vmap(fb, vfb->map, vfb->data);
 		if (!ret && vfb->map[0].is_iomem) {
 			drm_gem_fb_vunmap(fb, vfb->map);
 			ret = -EINVAL;
 		}
-		vfb->mapped = !ret;
 	}
-	if (!ret)
+	if (!ret) {
+		vfb->map_count++;
 		memcpy(data, vfb->data, sizeof(vfb->data));
+	}
 	mutex_unlock(&vfb->lock);
 
 	if (ret)
 		drm_dbg_kms(fb->dev, "[FB:%d] vmap failed: %d\n", fb->base.id, ret);
 
 	return ret;
+}
+
+/**
+ * vprime_fb_vunmap - drop a use taken by vprime_fb_vmap()
+ * @fb: the framebuffer
+ *
+ * The last use unmaps @fb.
+ */
+void vprime_fb_vunmap(struct drm_framebuffer *fb)
+{
+	struct vprime_fb *vfb = to_vprime_fb(fb);
+
+	mutex_lock(&vfb->lock);
+	if (!drm_WARN_ON(fb->dev, !vfb->map_count) && !--vfb->map_count)
+		drm_gem_fb_vunmap(fb, vfb->map);
+	mutex_unlock(&vfb->lock);
 }

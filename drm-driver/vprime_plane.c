@@ -13,7 +13,8 @@
  * imported buffers alike) - and moves them out of drm_plane_state.fence into
  * vprime_plane_state.wait_fence, so that the atomic helpers don't wait for
  * them without a bound; the commit tail waits instead (vprime_kms.c). It
- * also vmaps the framebuffer for the composer.
+ * also takes a use of the framebuffer's kernel mapping for the composer,
+ * which cleanup_fb drops once the state is replaced (vprime_kms_fb.c).
  */
 #include <linux/dma-fence.h>
 
@@ -29,6 +30,9 @@
 
 static void vprime_frame_release(struct vprime_frame *frame)
 {
+	if (!frame->fb)
+		return;
+	vprime_fb_vunmap(frame->fb);
 	if (frame->owned)
 		drm_framebuffer_put(frame->fb);
 	frame->fb = NULL;
@@ -164,6 +168,7 @@ static int vprime_plane_prepare_fb(struct drm_plane *plane,
 	if (!state->fb)
 		return 0;
 
+	vprime_frame_release(frame);
 	ret = vprime_fb_vmap(state->fb, frame->data);
 	if (ret)
 		return ret;
@@ -214,7 +219,8 @@ static void vprime_plane_atomic_update(struct drm_plane *plane,
  * Called from the commit tail before the planes are updated. The new
  * framebuffer is not read: the plane shows the previous framebuffer at the
  * previous position (a reference is taken, released with @new_state), or
- * nothing when it showed nothing before.
+ * nothing when it showed nothing before. The mapping of the previous
+ * framebuffer is in use by @old_state, so taking another use can't fail.
  */
 void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 				struct drm_plane_state *new_state)
@@ -231,9 +237,15 @@ void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 		return;
 	}
 
-	/* The mapping of @fb lives as long as @fb. */
+	/* A use of the mapping and a reference, both for @new_state. */
 	vnew->frame = vold->frame;
+	vnew->frame.fb = NULL;
+	if (vprime_fb_vmap(fb, vnew->frame.data)) {
+		vnew->hidden = true;
+		return;
+	}
 	drm_framebuffer_get(fb);
+	vnew->frame.fb = fb;
 	vnew->frame.owned = true;
 }
 

@@ -106,6 +106,7 @@ static void vprime_wb_cleanup_job(struct drm_writeback_connector *wb_conn,
 	if (!vjob)
 		return;
 
+	vprime_fb_vunmap(vjob->fb);
 	kfree(vjob);
 	job->priv = NULL;
 }

@@ -29,8 +29,9 @@
  *              the display scans out.
  *
  * SUBTEST: share-migrate-scanout
- * Description: force_migrate moves (or refuses with -EBUSY) a buffer the
- *              display scans out; its content and the next flips survive.
+ * Description: force_migrate refuses (-EBUSY) a buffer the display scans
+ *              out, and moves it once it is off screen with its framebuffer
+ *              kept; its content and the next flips survive.
  *
  * SUBTEST: share-fence-delay
  * Description: With fence_delay_ms set, a flip waiting on a GPU job's fence
@@ -624,10 +625,25 @@ static void test_share_fail_begin_cpu_access(void)
 	env_close_check(&e);
 }
 
+/* Wait (bounded) until the GPU has freed its jobs and their BO mappings. */
+static void gpu_wait_idle(int gpu)
+{
+	uint64_t inflight = 1;
+	int i;
+
+	for (i = 0; i < 500 && inflight; i++) {
+		igt_assert_eq(vprime_debugfs_read_key(gpu, "queue", "jobs_inflight",
+						      &inflight), 0);
+		if (inflight)
+			usleep(10 * 1000);
+	}
+	igt_assert_f(!inflight, "GPU jobs still in flight after 5 s\n");
+}
+
 static void test_share_migrate_scanout(void)
 {
 	struct env e;
-	struct frame f;
+	struct frame f, g;
 	char cmd[64];
 	uint64_t id, migrations = core_read("stats", "migrations");
 	int fence, ret, i, moved = 0;
@@ -646,14 +662,32 @@ static void test_share_migrate_scanout(void)
 			igt_assert_eq(__kms_commit(&e.k, f.fb, -1, false), 0);
 		snprintf(cmd, sizeof(cmd), "%" PRIu64, id);
 		ret = core_write("force_migrate", cmd);
-		igt_assert_f(ret == 0 || ret == -EBUSY, "force_migrate: %d\n", ret);
-		moved += ret == 0;
+		/* the display keeps a buffer it scans out mapped: it stays */
+		igt_assert_f(ret == -EBUSY, "force_migrate on screen: %d\n", ret);
 		if (i & 1)
 			igt_assert(kms_wait_flip(&e.k, 10000));
 		igt_assert_eq_u32(dmabuf_pixel(f.dmabuf, size, size - 4), 0xff123456);
 	}
-	igt_info("%d of 4 migrations of the scanned-out buffer went through\n", moved);
+
+	/*
+	 * Off screen, between flips, with its framebuffer and both imports
+	 * kept: nothing maps it, so it moves, and flipping back shows it.
+	 */
+	igt_assert_eq(__frame_share(e.gpu, &e.k, &g), 0);
+	igt_assert_eq(__kms_commit(&e.k, g.fb, -1, true), 0);
+	gpu_wait_idle(e.gpu);
+	for (i = 0; i < 2; i++) {
+		ret = core_write("force_migrate", cmd);
+		igt_assert_f(ret == 0, "force_migrate off screen: %d\n", ret);
+		moved++;
+		igt_assert_eq(__kms_commit(&e.k, f.fb, -1, false), 0);
+		igt_assert(kms_wait_flip(&e.k, 10000));
+		igt_assert_eq_u32(dmabuf_pixel(f.dmabuf, size, size - 4), 0xff123456);
+		igt_assert_eq(__kms_commit(&e.k, g.fb, -1, true), 0);
+	}
 	igt_assert_eq(core_read("stats", "migrations") - migrations, (uint64_t)moved);
+	igt_assert_eq(__kms_commit(&e.k, f.fb, -1, true), 0);
+	frame_release(e.gpu, &e.k, &g);
 	/* and it is still displayable and renderable */
 	fence = gpu_fill(e.gpu, f.gpu_handle, e.k.w, e.k.h, 0xff654321, 0);
 	igt_assert_eq(__kms_commit(&e.k, f.fb, fence, false), 0);
@@ -1417,7 +1451,7 @@ igt_main
 	igt_describe("fail_next_begin_cpu_access fires on a buffer on screen.");
 	igt_subtest("share-fail-begin-cpu-access")
 		test_share_fail_begin_cpu_access();
-	igt_describe("force_migrate of a buffer on screen, flips pending.");
+	igt_describe("force_migrate of a buffer on screen (refused) and off screen between flips (moved).");
 	igt_subtest("share-migrate-scanout")
 		test_share_migrate_scanout();
 	igt_describe("fence_delay_ms delays a render fence a flip waits for.");

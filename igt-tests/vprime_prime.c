@@ -583,22 +583,37 @@ static void render_flip_simple(struct ctx *ctx, struct shared_buf *buf,
 	close(fence);
 }
 
+/* Wait (bounded) until the GPU has freed its jobs and their BO mappings. */
+static void gpu_wait_idle(struct ctx *ctx)
+{
+	uint64_t inflight = 1;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		igt_assert_eq(vprime_debugfs_read_key(ctx->gpu, "queue",
+						      "jobs_inflight",
+						      &inflight), 0);
+		if (!inflight)
+			return;
+		usleep(10 * 1000);
+	}
+	igt_assert_f(!inflight, "GPU jobs still in flight after 5 s\n");
+}
+
 /*
- * The display keeps a kernel mapping (vmap) of a framebuffer for the
- * framebuffer's lifetime, and the core refuses to move a vmapped buffer;
- * so between flips the framebuffer is removed before the migration and
- * created again after it. Both importers stay attached throughout and must
- * re-map the moved pages.
+ * Between flips: the buffer is no longer on screen, its framebuffer stays.
+ * The display maps a framebuffer only while a plane shows it (or a
+ * writeback job writes it) and the GPU only while a job uses it, so
+ * nothing pins the buffer: it moves, and both importers, still attached
+ * and still holding their handles and the framebuffer, must reach the
+ * moved pages for the next frame.
  */
 static void migrate_between_flips(struct ctx *ctx, struct shared_buf *buf,
 				  uint32_t placement)
 {
 	show_old(ctx);
-	drmModeRmFB(ctx->kmsfd, buf->fb_id);
+	gpu_wait_idle(ctx);
 	migrate(ctx, buf, placement);
-	buf->fb_id = vprime_kms_add_fb(ctx->kmsfd, buf->kms_handle,
-				       ctx->kms.width, ctx->kms.height,
-				       buf->pitch, DRM_FORMAT_XRGB8888);
 }
 
 static void test_migration(struct ctx *ctx)
