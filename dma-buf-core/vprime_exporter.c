@@ -230,6 +230,13 @@ static void vprime_dmabuf_release(struct dma_buf *dmabuf)
 	vprime_bo_put(bo);
 }
 
+/*
+ * CPU/device cache maintenance for every device mapping and the kernel
+ * mapping. Each mapping is synced with the direction it was mapped with,
+ * not the one userspace passed to DMA_BUF_IOCTL_SYNC: the DMA API requires
+ * dma_sync_*() to repeat the mapping's direction (DMA_API_DEBUG reports a
+ * mismatch), and that direction already says which side may have written.
+ */
 static void vprime_dmabuf_sync(struct vprime_bo *bo, bool for_cpu)
 {
 	struct vprime_attachment *va;

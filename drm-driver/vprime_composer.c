@@ -306,6 +306,9 @@ void vprime_composer_work(struct work_struct *work)
 	if (pending) {
 		job = vcrtc->wb_job;
 		vcrtc->wb_job = NULL;
+		/* This composition reports the CRCs up to @frame_end. */
+		vcrtc->crc_next = frame_end + 1;
+		vcrtc->crc_next_valid = crc_on;
 	}
 	spin_unlock_irq(&vcrtc->lock);
 
@@ -327,6 +330,7 @@ void vprime_composer_work(struct work_struct *work)
 
 	while (frame_start <= frame_end)
 		drm_crtc_add_crc_entry(crtc, true, frame_start++, &crc);
+
 }
 
 static const char *const vprime_crc_sources[] = { "auto" };
@@ -379,6 +383,7 @@ int vprime_crc_set_source(struct drm_crtc *crtc, const char *source)
 	/* The CRC needs vblanks: hold a reference while it is on. */
 	spin_lock_irq(&vcrtc->lock);
 	vcrtc->crc_enabled = enabled;
+	vcrtc->crc_next_valid = false;
 	had_ref = vcrtc->crc_vblank_ref;
 	spin_unlock_irq(&vcrtc->lock);
 

@@ -43,10 +43,18 @@ static enum hrtimer_restart vprime_crtc_vblank(struct hrtimer *timer)
 	spin_lock(&vcrtc->lock);
 	compose = vcrtc->state && (vcrtc->crc_enabled || vcrtc->wb_job);
 	if (compose) {
-		if (!vcrtc->frame_pending)
-			vcrtc->frame_start = frame;
-		else
+		if (vcrtc->frame_pending)
 			vcrtc->frames_behind++;
+		else if (vcrtc->crc_next_valid && vcrtc->crc_next <= frame &&
+			 frame - vcrtc->crc_next < VPRIME_CRC_MAX_GAP)
+			/*
+			 * A late timer advances the counter by more than one:
+			 * the skipped vblanks showed this same frame, and get
+			 * its CRC too, so that CRC frame numbers never skip.
+			 */
+			vcrtc->frame_start = vcrtc->crc_next;
+		else
+			vcrtc->frame_start = frame;
 		vcrtc->frame_end = frame;
 		vcrtc->frame_pending = true;
 	}
@@ -257,6 +265,10 @@ static void vprime_crtc_atomic_disable(struct drm_crtc *crtc,
 
 	drm_crtc_vblank_off(crtc);
 	flush_work(&vcrtc->composer_work);
+
+	spin_lock_irq(&vcrtc->lock);
+	vcrtc->crc_next_valid = false;
+	spin_unlock_irq(&vcrtc->lock);
 
 	/* No more vblanks: a capture that was not composed is cancelled. */
 	spin_lock_irq(&vcrtc->lock);

@@ -14,25 +14,30 @@ static int __init vprime_init(void)
 {
 	int ret;
 
-	ret = vprime_gpu_register();
+	/*
+	 * Displays first: they get the lowest card nodes, which generic KMS
+	 * clients (IGT's DRIVER_ANY, modetest without -M) try first; the GPU
+	 * is render-only.
+	 */
+	ret = vprime_kms_register();
 	if (ret)
 		return ret;
 
-	ret = vprime_kms_register();
+	ret = vprime_gpu_register();
 	if (ret)
-		goto err_gpu;
+		goto err_kms;
 
 	return 0;
 
-err_gpu:
-	vprime_gpu_unregister();
+err_kms:
+	vprime_kms_unregister();
 	return ret;
 }
 
 static void __exit vprime_exit(void)
 {
-	vprime_kms_unregister();
 	vprime_gpu_unregister();
+	vprime_kms_unregister();
 }
 
 module_init(vprime_init);

@@ -226,7 +226,7 @@ static int vprime_kms_modeset_init(struct vprime_kms_device *kms)
 {
 	struct drm_device *dev = &kms->base;
 	struct drm_plane *primary, *cursor, *overlay;
-	unsigned int i;
+	unsigned int i, max_zpos;
 	u32 clones;
 	int ret;
 
@@ -246,18 +246,25 @@ static int vprime_kms_modeset_init(struct vprime_kms_device *kms)
 	dev->mode_config.prefer_shadow = 0;
 	dev->mode_config.normalize_zpos = true;
 
-	primary = vprime_plane_create(dev, DRM_PLANE_TYPE_PRIMARY, 0);
+	/*
+	 * zpos defaults bottom to top, primary 0 to cursor num_overlays + 1,
+	 * and the range is that of the plane count, as generic clients
+	 * (IGT's kms_atomic) index planes by zpos.
+	 */
+	max_zpos = kms->config.num_overlays + 1;
+	primary = vprime_plane_create(dev, DRM_PLANE_TYPE_PRIMARY, 0, max_zpos);
 	if (IS_ERR(primary))
 		return PTR_ERR(primary);
 
 	for (i = 0; i < kms->config.num_overlays; i++) {
-		overlay = vprime_plane_create(dev, DRM_PLANE_TYPE_OVERLAY, i + 1);
+		overlay = vprime_plane_create(dev, DRM_PLANE_TYPE_OVERLAY, i + 1,
+					      max_zpos);
 		if (IS_ERR(overlay))
 			return PTR_ERR(overlay);
 	}
 
-	cursor = vprime_plane_create(dev, DRM_PLANE_TYPE_CURSOR,
-				     VPRIME_KMS_MAX_OVERLAYS + 1);
+	cursor = vprime_plane_create(dev, DRM_PLANE_TYPE_CURSOR, max_zpos,
+				     max_zpos);
 	if (IS_ERR(cursor))
 		return PTR_ERR(cursor);
 

@@ -38,6 +38,8 @@
 #define VPRIME_KMS_LIST_MAX_W	1920
 #define VPRIME_KMS_LIST_MAX_H	1080
 #define VPRIME_KMS_CURSOR_MAX	256
+/* Most vblanks one late timer callback reports the previous CRC for. */
+#define VPRIME_CRC_MAX_GAP	64
 #define VPRIME_KMS_MAX_OVERLAYS	8
 #define VPRIME_KMS_MAX_DISPLAYS	8
 
@@ -187,7 +189,7 @@ to_vprime_plane_state(struct drm_plane_state *state)
 
 struct drm_plane *vprime_plane_create(struct drm_device *dev,
 				      enum drm_plane_type type,
-				      unsigned int zpos);
+				      unsigned int zpos, unsigned int max_zpos);
 void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 				struct drm_plane_state *new_state);
 
@@ -252,6 +254,9 @@ struct vprime_wb_job;
  * @frame_start: first vblank the pending composition stands for
  * @frame_end: last vblank the pending composition stands for
  * @frame_pending: a composition is requested for @frame_start..@frame_end
+ * @crc_next: the first vblank without a CRC entry yet, when @crc_next_valid
+ * @crc_next_valid: @crc_next continues the CRCs reported since the source
+ *	was selected and the CRTC enabled
  * @frames_behind: vblanks that found the previous composition still pending
  * @wb_wait: woken when @wb_job is taken
  * @stats_lock: protects @stats
@@ -274,6 +279,8 @@ struct vprime_crtc {
 	u64 frame_start;
 	u64 frame_end;
 	bool frame_pending;
+	u64 crc_next;
+	bool crc_next_valid;
 	u64 frames_behind;
 
 	wait_queue_head_t wb_wait;

@@ -2,10 +2,13 @@
 /*
  * DOC: vprime display framebuffers
  *
- * Framebuffers on the GEM objects of vprime_gem.h. Only formats and
- * modifiers some plane advertises (IN_FORMATS) make a framebuffer, so that
- * clients like kmscube fall back from a modifier the display can't scan
- * out.
+ * Framebuffers on the GEM objects of vprime_gem.h. Only the LINEAR
+ * modifier, the only one the planes advertise (IN_FORMATS), makes a
+ * framebuffer, so that clients like kmscube fall back from a modifier the
+ * display can't scan out. Any format the DRM core knows does, as on other
+ * drivers (generic clients such as IGT create framebuffers of formats they
+ * then probe with TEST_ONLY commits): the planes' and the writeback
+ * connector's atomic checks reject the formats they can't use.
  *
  * The composer reads framebuffers through a kernel mapping that exists
  * while the framebuffer is in use: from prepare_fb to cleanup_fb of each
@@ -46,8 +49,8 @@ static const struct drm_framebuffer_funcs vprime_fb_funcs = {
  * @file: the client
  * @mode_cmd: the ADDFB2 arguments
  *
- * Returns: the framebuffer or an ERR_PTR: -EINVAL for a format or modifier
- * no plane supports.
+ * Returns: the framebuffer or an ERR_PTR: -EINVAL for an unknown format or
+ * a modifier no plane supports.
  */
 struct drm_framebuffer *vprime_fb_create(struct drm_device *dev,
 					 struct drm_file *file,
@@ -67,13 +70,6 @@ struct drm_framebuffer *vprime_fb_create(struct drm_device *dev,
 				    mode_cmd->modifier[i]);
 			return ERR_PTR(-EINVAL);
 		}
-	}
-
-	if (!drm_any_plane_has_format(dev, mode_cmd->pixel_format,
-				      mode_cmd->modifier[0])) {
-		drm_dbg_kms(dev, "unsupported format %p4cc\n",
-			    &mode_cmd->pixel_format);
-		return ERR_PTR(-EINVAL);
 	}
 
 	vfb = kzalloc(sizeof(*vfb), GFP_KERNEL);

@@ -261,14 +261,14 @@ static const struct drm_plane_helper_funcs vprime_plane_helper_funcs = {
  * @dev: the display device
  * @type: primary, overlay or cursor
  * @zpos: default zpos, also the plane's index bottom to top
+ * @max_zpos: the top of the zpos range, the number of planes minus one
  *
  * Returns: the plane (freed with @dev), or an ERR_PTR.
  */
 struct drm_plane *vprime_plane_create(struct drm_device *dev,
 				      enum drm_plane_type type,
-				      unsigned int zpos)
+				      unsigned int zpos, unsigned int max_zpos)
 {
-	unsigned int max_zpos = VPRIME_KMS_MAX_OVERLAYS + 1;
 	struct vprime_plane *vplane;
 	unsigned int blend_modes;
 	struct drm_plane *plane;
@@ -288,6 +288,9 @@ struct drm_plane *vprime_plane_create(struct drm_device *dev,
 	ret = drm_plane_create_zpos_property(plane, zpos, 0, max_zpos);
 	if (ret)
 		return ERR_PTR(ret);
+
+	/* The composer redraws whole frames: damage clips are only hints. */
+	drm_plane_enable_fb_damage_clips(plane);
 
 	ret = drm_plane_create_alpha_property(plane);
 	if (ret)

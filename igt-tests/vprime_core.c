@@ -15,6 +15,10 @@
  * SUBTEST: basic-alloc
  * Description: ALLOC in both placements returns a zeroed, sized dma-buf fd.
  *
+ * SUBTEST: counters-idle
+ * Description: With no client, every live-object counter is zero (the
+ *              runner runs it last: a leak check of the whole suite).
+ *
  * SUBTEST: debugfs-config
  * Description: debugfs config shows the module parameters in effect.
  *
@@ -1628,6 +1632,35 @@ static void test_leak_check(void)
 	igt_assert(leak_settled(true));
 }
 
+/*
+ * With no client holding anything, every counter of live objects is zero.
+ * The suite runner runs this subtest last, so it checks that the whole
+ * suite - GPU, display and sharing tests included - left nothing behind.
+ */
+static void test_counters_idle(void)
+{
+	static char buf[1 << 14];
+	size_t i;
+	int tries;
+	bool idle = false;
+
+	for (tries = 0; tries < 50 && !idle; tries++) {
+		idle = true;
+		for (i = 0; i < sizeof(leak_keys) / sizeof(leak_keys[0]); i++)
+			idle &= core_stat(leak_keys[i]) == 0;
+		if (!idle)
+			usleep(100 * 1000);
+	}
+	if (idle)
+		return;
+	for (i = 0; i < sizeof(leak_keys) / sizeof(leak_keys[0]); i++)
+		igt_info("%s: %llu\n", leak_keys[i],
+			 (unsigned long long)core_stat(leak_keys[i]));
+	if (vprime_read_file(CORE_DEBUGFS "/buffers", buf, sizeof(buf)) >= 0)
+		igt_info("vprime_core/buffers:\n%s", buf);
+	igt_fail(IGT_EXIT_FAILURE);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -1643,6 +1676,12 @@ igt_main
 		     "size asked, accounted in debugfs and gone after close.");
 	igt_subtest("basic-alloc")
 		test_basic_alloc();
+
+	igt_describe("With no client holding anything, every counter of live "
+		     "objects (buffers, bytes, attachments, mappings, exports, "
+		     "pending fences) is zero; the runner runs this last.");
+	igt_subtest("counters-idle")
+		test_counters_idle();
 
 	igt_describe("debugfs config matches the module parameters.");
 	igt_subtest("debugfs-config")

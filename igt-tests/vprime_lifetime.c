@@ -46,8 +46,8 @@
  *
  * SUBTEST: module-unload
  * Description: Unloading vprime.ko (and vprime_core.ko) is refused while
- *              another process holds a shared buffer; after it exits the
- *              module reference count is back at its starting value.
+ *              another process holds a shared buffer; after it exits both
+ *              unload, and load again with the same parameters and devices.
  */
 
 #include <dirent.h>
@@ -642,11 +642,81 @@ static void try_unload_refused(const char *name)
 	igt_assert(vprime_module_loaded(name));
 }
 
+/* "name=value ..." of every parameter module @name has now. */
+static void module_params(const char *name, char *buf, size_t size)
+{
+	char dir[96], path[384], value[128];
+	struct dirent *e;
+	size_t len = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", name);
+	buf[0] = '\0';
+	d = opendir(dir);
+	if (!d)
+		return;	/* a module without parameters */
+	while ((e = readdir(d))) {
+		int n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		igt_assert_lte(0, vprime_read_file(path, value, sizeof(value)));
+		value[strcspn(value, "\n")] = '\0';
+		n = snprintf(buf + len, size - len, "%s=%s ", e->d_name, value);
+		igt_assert(n > 0 && (size_t)n < size - len);
+		len += n;
+	}
+	closedir(d);
+}
+
+static void load_module(const char *ko, const char *params)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC);
+
+	igt_assert_f(fd >= 0, "open %s: %s\n", ko, strerror(errno));
+	igt_assert_f(syscall(SYS_finit_module, fd, params, 0) == 0,
+		     "finit_module(%s, \"%s\"): %s\n", ko, params,
+		     strerror(errno));
+	close(fd);
+}
+
+/*
+ * Unload both modules for real, then load them again with the parameters
+ * they had (vm/guest exports the module files it loaded in VPRIME_KOS).
+ */
+static void unload_and_reload(const char *core_ko, const char *drv_ko)
+{
+	char core_params[1024], drv_params[1024];
+	int gpus = vprime_count_devices(VPRIME_GPU_DRIVER);
+	int displays = vprime_count_devices(VPRIME_KMS_DRIVER);
+
+	module_params("vprime_core", core_params, sizeof(core_params));
+	module_params("vprime", drv_params, sizeof(drv_params));
+
+	igt_assert_f(syscall(SYS_delete_module, "vprime", O_NONBLOCK) == 0,
+		     "unloading vprime: %s\n", strerror(errno));
+	igt_assert_f(syscall(SYS_delete_module, "vprime_core", O_NONBLOCK) == 0,
+		     "unloading vprime_core: %s\n", strerror(errno));
+	igt_assert(!vprime_module_loaded("vprime"));
+	igt_assert(!vprime_module_loaded("vprime_core"));
+
+	load_module(core_ko, core_params);
+	load_module(drv_ko, drv_params);
+	igt_assert_eq(vprime_count_devices(VPRIME_GPU_DRIVER), gpus);
+	igt_assert_eq(vprime_count_devices(VPRIME_KMS_DRIVER), displays);
+}
+
 static void test_module_unload(void)
 {
 	int ready[2], go[2], vprime_base, core_base, status;
+	const char *kos = getenv("VPRIME_KOS");
+	char core_ko[256], drv_ko[256];
 	pid_t pid;
 	char c;
+
+	igt_require_f(kos && sscanf(kos, "%255s %255s", core_ko, drv_ko) == 2,
+		      "VPRIME_KOS (the module files, set by vm/guest) is needed to load the modules again\n");
 
 	/* this process holds nothing of ours */
 	vprime_base = module_refcnt("vprime");
@@ -698,10 +768,11 @@ static void test_module_unload(void)
 	close(ready[0]);
 	close(go[1]);
 
-	/* nothing holds the modules any more: an unload would now succeed */
+	/* nothing holds the modules any more: the unload succeeds */
 	igt_assert_eq(module_refcnt("vprime"), vprime_base);
 	igt_assert_eq(module_refcnt("vprime_core"), core_base);
 	igt_assert_eq(vprime_base, 0);
+	unload_and_reload(core_ko, drv_ko);
 }
 
 igt_main

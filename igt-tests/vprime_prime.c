@@ -465,20 +465,58 @@ static void check_shared_pages(struct ctx *ctx, struct shared_buf *buf)
 	munmap(map, buf->size);
 }
 
+/*
+ * Case 1, in the order a compositor meets it: the GPU is already rendering
+ * (about 100 ms) when the BO is exported, imported on the display, made a
+ * framebuffer and flipped, nonblocking. The flip must wait for the render
+ * through the implicit fence the import shares.
+ */
 static void test_gpu_to_display(struct ctx *ctx)
 {
+	uint64_t live = vprime_core_stat("live_buffers"), duration = 100 * MS;
+	uint32_t w = ctx->kms.width, h = ctx->kms.height;
 	struct drm_vprime_bo_info info;
 	struct shared_buf buf;
-	uint64_t live;
+	unsigned int attempt;
 
-	live = vprime_core_stat("live_buffers");
-	shared_create(ctx, SRC_GPU, &buf);
-	igt_assert_f(vprime_core_stat("live_buffers") == live + 1,
-		     "exporting and importing created more than one buffer\n");
-	igt_assert_eq(__vprime_gpu_bo_info(ctx->gpu, buf.gpu_handle, &info), 0);
-	igt_assert(info.status & VPRIME_BO_STATUS_EXPORTED);
+	for (attempt = 0; ; attempt++) {
+		uint32_t value = color(1 + attempt);
+		bool pending;
+		int fence;
 
-	render_and_flip(ctx, &buf, false, 1);
+		memset(&buf, 0, sizeof(buf));
+		buf.src = SRC_GPU;
+		buf.pitch = w * 4;
+		buf.size = ALIGN((uint64_t)buf.pitch * h, 4096);
+		buf.gpu_handle = vprime_gpu_bo_create(ctx->gpu, buf.size);
+		fence = render(ctx, &buf, value, duration, 0);
+
+		/* shared while the render runs */
+		buf.dmabuf = vprime_prime_export(ctx->gpu, buf.gpu_handle);
+		buf.kms_handle = prime_fd_to_handle(ctx->kmsfd, buf.dmabuf);
+		buf.fb_id = vprime_kms_add_fb(ctx->kmsfd, buf.kms_handle, w, h,
+					      buf.pitch, DRM_FORMAT_XRGB8888);
+		igt_assert_f(vprime_core_stat("live_buffers") == live + 1,
+			     "exporting and importing created more than one buffer\n");
+		igt_assert_eq(__vprime_gpu_bo_info(ctx->gpu, buf.gpu_handle,
+						   &info), 0);
+		igt_assert(info.status & VPRIME_BO_STATUS_EXPORTED);
+
+		pending = flip_begin(ctx, buf.fb_id, -1, fence);
+		flip_finish(ctx, fence, value);
+		close(fence);
+		if (pending)
+			break;
+
+		igt_assert_f(attempt < 3,
+			     "the render always finished before the flip was committed (%" PRIu64 " ms)\n",
+			     duration / MS);
+		igt_info("render of %" PRIu64 " ms finished before the commit returned, retrying longer\n",
+			 duration / MS);
+		duration *= 4;
+		show_old(ctx);
+		shared_destroy(ctx, &buf);
+	}
 	check_shared_pages(ctx, &buf);
 
 	show_old(ctx);

@@ -623,7 +623,8 @@ static void test_plane_position(void)
 		};
 		struct plane_setup sc = {
 			.img = &cimg, .x = pos[i][1] + 20, .y = pos[i][0] / 2,
-			.w = 64, .h = 64, .alpha = 0xffff, .zpos = 9,
+			.w = 64, .h = 64, .alpha = 0xffff,
+			.zpos = num_planes - 1,	/* the top of the range */
 		};
 		drmModeAtomicReqPtr req = base_req();
 		uint32_t *ref = base_ref();
