@@ -51,10 +51,12 @@
  * Description: A job whose simulated duration exceeds the job timeout is not a hang.
  *
  * SUBTEST: kill-while-busy
- * Description: A client killed with jobs queued leaves the device working.
+ * Description: A client killed with jobs queued leaves the device working
+ *              and frees its jobs, BOs and fences.
  *
  * SUBTEST: kill-while-waiting
- * Description: A client killed in BO_WAIT leaves the device working.
+ * Description: A client killed in BO_WAIT leaves the device working and
+ *              frees its BO and userspace fence.
  *
  * SUBTEST: unbind-while-busy
  * Description: Unbinding the GPU with jobs running unplugs it cleanly; it binds again and works.
@@ -140,6 +142,7 @@
 #include "igt.h"
 #include "vprime_igt.h"
 #include "vprime_gpu_igt.h"
+#include "vprime_kms_util.h"
 #include "linux/vprime_heap.h"
 
 IGT_TEST_DESCRIPTION("Job submission on the vprime GPU: FILL, COPY, PATTERN, "
@@ -488,8 +491,43 @@ static void check_device_works(int fd)
 	gem_close(fd, bo);
 }
 
+/* jobs_inflight of @fd's GPU */
+static uint64_t jobs_inflight(int fd)
+{
+	uint64_t v;
+
+	igt_assert_eq(vprime_debugfs_read_key(fd, "queue", "jobs_inflight", &v), 0);
+	return v;
+}
+
+/*
+ * Everything the killed client had is freed: its jobs (cancelled or run,
+ * with their BO references), its BOs and its userspace fences. Freeing is
+ * asynchronous (the scheduler's free_job, file release), so wait a bounded
+ * time for the counters to come back.
+ */
+static void check_freed(int fd, uint64_t live, uint64_t bytes)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (!jobs_inflight(fd) &&
+		    vprime_core_stat("live_buffers") == live &&
+		    vprime_core_stat("bytes_system") == bytes &&
+		    !vprime_core_stat("pending_fences"))
+			return;
+		usleep(10 * 1000);
+	}
+	igt_assert_eq_u64(jobs_inflight(fd), 0);
+	igt_assert_eq_u64(vprime_core_stat("live_buffers"), live);
+	igt_assert_eq_u64(vprime_core_stat("bytes_system"), bytes);
+	igt_assert_eq_u64(vprime_core_stat("pending_fences"), 0);
+}
+
 static void test_kill(int fd, bool waiting)
 {
+	uint64_t live = vprime_core_stat("live_buffers");
+	uint64_t bytes = vprime_core_stat("bytes_system");
 	int p[2];
 	pid_t pid;
 	int status;
@@ -522,10 +560,13 @@ static void test_kill(int fd, bool waiting)
 	close(p[1]);
 	wait_ready(p[0]);
 	close(p[0]);
+	igt_assert(jobs_inflight(fd) > 0 || waiting);
+	igt_assert(vprime_core_stat("live_buffers") > live);
 	igt_assert_eq(kill(pid, SIGKILL), 0);
 	igt_assert_eq(waitpid(pid, &status, 0), pid);
 	igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
+	check_freed(fd, live, bytes);
 	check_device_works(fd);
 }
 

@@ -35,6 +35,13 @@
  * SUBTEST: implicit-prime-export
  * Description: A job's fence on an exported BO is visible through the dma-buf.
  *
+ * SUBTEST: implicit-fence-usage
+ * Description: A pending COPY publishes a READ fence on its source and a
+ *              WRITE fence on its destination: through the dma-bufs, the
+ *              source stays readable (EPOLLIN) but not writable (EPOLLOUT),
+ *              the destination neither; a new reader of the source doesn't
+ *              wait for it, a new writer does.
+ *
  * SUBTEST: no-implicit
  * Description: VPRIME_SUBMIT_NO_IMPLICIT jobs ignore the implicit fences.
  *
@@ -238,6 +245,62 @@ static void test_read_read(int fd)
 
 	gem_close(fd, a);
 	gem_close(fd, b);
+}
+
+static short poll_now(int dmabuf, short events)
+{
+	struct pollfd pfd = { .fd = dmabuf, .events = events };
+
+	igt_assert_lte(0, poll(&pfd, 1, 0));
+	return pfd.revents & events;
+}
+
+static void test_fence_usage(int fd)
+{
+	uint32_t a = vprime_gpu_bo_create(fd, SZ), b = vprime_gpu_bo_create(fd, SZ);
+	uint32_t c = vprime_gpu_bo_create(fd, SZ), a2, c2, ufence;
+	int da = prime_handle_to_fd(fd, a), db = prime_handle_to_fd(fd, b);
+	int fd2 = vprime_open_gpu_render(0);
+	int copy, reader, writer;
+
+	vprime_gpu_fill(fd, a, SZ, 0x44);
+	/* the copy A -> B is held back by a write fence on B */
+	ufence = vprime_gpu_fence_attach(fd, b, VPRIME_FENCE_WRITE);
+	copy = submit_cmd(fd, copy_cmd(b, a), 0);
+	assert_blocked(copy);
+
+	/* A: the copy only reads it */
+	igt_assert_eq(poll_now(da, POLLIN), POLLIN);
+	igt_assert_eq(poll_now(da, POLLOUT), 0);
+	/* B: the copy (and the user fence) write it */
+	igt_assert_eq(poll_now(db, POLLIN | POLLOUT), 0);
+
+	/*
+	 * Another file (jobs of one file run in order): a reader of A runs,
+	 * a writer of A waits for the copy.
+	 */
+	a2 = share(fd, a, fd2);
+	c2 = share(fd, c, fd2);
+	reader = submit_cmd(fd2, copy_cmd(c2, a2), 0);
+	assert_done(reader);
+	check_all(fd, c, 0x44);
+	writer = submit_cmd(fd2, fill_cmd(a2, 0x66), 0);
+	assert_blocked(writer);
+
+	vprime_gpu_fence_signal(fd, ufence);
+	assert_done(copy);
+	assert_done(writer);
+	check_all(fd, b, 0x44);
+	check_all(fd, a, 0x66);
+	igt_assert_eq(poll_now(da, POLLIN | POLLOUT), POLLIN | POLLOUT);
+	igt_assert_eq(poll_now(db, POLLIN | POLLOUT), POLLIN | POLLOUT);
+
+	close(fd2);
+	close(da);
+	close(db);
+	gem_close(fd, a);
+	gem_close(fd, b);
+	gem_close(fd, c);
 }
 
 static int heap_ioctl(int heap, unsigned long request, void *arg)
@@ -640,6 +703,9 @@ igt_main
 	igt_subtest("implicit-prime-export")
 		test_prime_export(fd);
 
+	igt_describe("A pending COPY publishes READ on its source, WRITE on its destination.");
+	igt_subtest("implicit-fence-usage")
+		test_fence_usage(fd);
 	igt_describe("NO_IMPLICIT jobs ignore the implicit fences.");
 	igt_subtest("no-implicit")
 		test_no_implicit(fd);
