@@ -18,6 +18,13 @@
  *              dir; it exits 0 and its summary.json reports 30 of 30 frames
  *              shown, 0 mismatches, 0 bytes copied and the captures as PNGs.
  *
+ * SUBTEST: demo-cli
+ * Description: vprime-demo --help lists every option; an unknown option or
+ *              a bad value exits 2 with the usage; a missing GPU or display
+ *              exits 1 naming vprime.num_gpus / vprime.num_displays; SIGINT
+ *              during a run exits 130 with summary.json written and marked
+ *              interrupted.
+ *
  * SUBTEST: dkms-build
  * Description: The host's `make dkms-check` (run by `make check` before the
  *              VM boots: dkms add + build of dkms.conf against the 6.1
@@ -37,6 +44,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +206,112 @@ static void test_demo_smoke(void)
 	for (f = 0; f < DEMO_FRAMES; f += 10)
 		igt_assert_f(have_capture(dir, f), "no PNG capture of frame %u\n",
 			     f);
+	remove_tree(dir);
+}
+
+static void demo_path(char *demo, size_t size)
+{
+	snprintf(demo, size, "%s/userspace-demo/build/vprime-demo", root);
+	igt_require_f(access(demo, X_OK) == 0,
+		      "%s not built (make demo-bin)\n", demo);
+}
+
+/* Run the demo with @args; its exit code, its output in @log. */
+static int demo_exit(const char *demo, const char *log, char **args)
+{
+	char *argv[16] = { (char *)demo };
+	int status, i;
+
+	for (i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	status = run_logged(argv, log);
+	igt_assert_f(WIFEXITED(status), "vprime-demo: wait status 0x%x\n",
+		     status);
+	return WEXITSTATUS(status);
+}
+
+static void assert_log_has(const char *log, const char *needle)
+{
+	char *text = read_all(log);
+
+	igt_assert_f(text && strstr(text, needle), "\"%s\" not in the output\n",
+		     needle);
+}
+
+/*
+ * The command line as a person meets it: --help documents every option,
+ * bad usage exits 2, a missing device names the module parameter, SIGINT
+ * still writes the summary.
+ */
+static void test_demo_cli(void)
+{
+	static const char * const options[] = {
+		"--frames", "--buffers", "--render-ms", "--pattern", "--capture",
+		"--out", "--copy", "--verify-all", "--gpu", "--display",
+		"--progress", "--help",
+	};
+	char demo[PATH_MAX], dir[] = "/tmp/vprime-demo.XXXXXX", log[PATH_MAX];
+	char path[PATH_MAX], *json, *text;
+	unsigned int i;
+	int status;
+	pid_t pid;
+
+	demo_path(demo, sizeof(demo));
+	igt_assert_f(mkdtemp(dir), "mkdtemp: %m\n");
+	snprintf(log, sizeof(log), "%s/cli.log", dir);
+
+	igt_assert_eq(demo_exit(demo, log, (char *[]){ "--help", NULL }), 0);
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		assert_log_has(log, options[i]);
+
+	igt_assert_eq(demo_exit(demo, log, (char *[]){ "--bogus", NULL }), 2);
+	assert_log_has(log, "usage");
+	igt_assert_eq(demo_exit(demo, log,
+				(char *[]){ "--buffers", "1", NULL }), 2);
+	igt_assert_eq(demo_exit(demo, log,
+				(char *[]){ "--render-ms", "x", NULL }), 2);
+
+	igt_assert_eq(demo_exit(demo, log, (char *[]){ "--gpu", "7", "--out",
+						       dir, NULL }), 1);
+	assert_log_has(log, "vprime.num_gpus");
+	igt_assert_eq(demo_exit(demo, log, (char *[]){ "--display", "7", "--out",
+						       dir, NULL }), 1);
+	assert_log_has(log, "vprime.num_displays");
+
+	/* SIGINT once frames are flowing: exit 130, summary written */
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (!pid) {
+		char *argv[] = { demo, "--frames", "100000", "--capture", "none",
+				 "--out", dir, "--progress", "lines", NULL };
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || chdir(root))
+			_exit(127);
+		execv(demo, argv);
+		_exit(127);
+	}
+	for (i = 0; i < 600; i++) {
+		text = read_all(log);
+		if (text && strstr(text, "frame 50/"))
+			break;
+		usleep(100 * 1000);
+	}
+	igt_assert_f(text && strstr(text, "frame 50/"),
+		     "no progress line after 60 s\n");
+	igt_assert_eq(kill(pid, SIGINT), 0);
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	show_log(log);
+	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 130,
+		     "after SIGINT: wait status 0x%x\n", status);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	json = read_all(path);
+	igt_assert_f(json, "no %s after SIGINT: %m\n", path);
+	igt_assert_f(strstr(json, "\"interrupted\": true"),
+		     "summary.json doesn't say it was interrupted\n");
+	igt_assert_lte(50, json_int(json, "frames_shown"));
+	igt_assert_eq(json_int(json, "mismatches"), 0);
 	remove_tree(dir);
 }
 
@@ -369,6 +483,12 @@ igt_main
 	igt_describe("The demo's own verification passes on a short run.");
 	igt_subtest("demo-smoke")
 		test_demo_smoke();
+
+	igt_describe("--help documents every option, bad usage exits 2, a "
+		     "missing device names the module parameter, SIGINT stops "
+		     "cleanly with the summary written.");
+	igt_subtest("demo-cli")
+		test_demo_cli();
 
 	igt_describe("dkms builds both modules from dkms.conf.");
 	igt_subtest("dkms-build")
