@@ -129,6 +129,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,19 +468,26 @@ static void test_basic_alloc(void)
 			uint64_t id, before = core_stat(p ? "bytes_local" :
 							"bytes_system");
 			int fd = heap_alloc_id(sizes[i], p, &id);
+			char field[48];
 			uint8_t *ptr;
 			size_t j;
 
 			igt_assert_eq_u64(prime_get_size(fd), sizes[i]);
 			igt_assert(buffer_has(id, p ? "placement=local" :
 					      "placement=system"));
+			snprintf(field, sizeof(field), "size=%" PRIu64 " ",
+				 sizes[i]);
+			igt_assert(buffer_has(id, field));
+			igt_assert(buffer_has(id, "pins=0 vmaps=0 mmaps=0 "));
 			igt_assert_eq_u64(core_stat(p ? "bytes_local" :
 						    "bytes_system"),
 					  before + sizes[i]);
 			ptr = mmap_buf(fd, sizes[i], PROT_READ, 0);
+			igt_assert(buffer_has(id, " mmaps=1 "));
 			for (j = 0; j < sizes[i]; j++)
 				igt_assert_eq(ptr[j], 0);
 			munmap(ptr, sizes[i]);
+			igt_assert(buffer_has(id, " mmaps=0 "));
 			close(fd);
 			igt_assert(!buffer_has(id, "id="));
 		}

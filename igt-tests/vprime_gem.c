@@ -92,7 +92,8 @@
  * Description: drm-memory-system grows by the size of a new BO.
  *
  * SUBTEST: debugfs-bos
- * Description: debugfs "bos" lists a BO with its size and export state.
+ * Description: debugfs "bos" lists a BO with its size and export state,
+ *              and its fences with usage and state.
  */
 
 #include <errno.h>
@@ -580,12 +581,30 @@ static void test_fdinfo_memory(void)
 	close(fd);
 }
 
+/* The "bos" entry starting with @line (up to the next BO or client). */
+static char *bos_entry(int fd, const char *line)
+{
+	static char buf[1 << 16];
+	char *entry, *end;
+
+	igt_assert_lt(0, vprime_debugfs_read(fd, "bos", buf, sizeof(buf)));
+	entry = strstr(buf, line);
+	igt_assert_f(entry, "\"%s\" not in:\n%s", line, buf);
+	end = strstr(entry + 1, "\n  handle ");
+	if (!end)
+		end = strstr(entry + 1, "\nclient ");
+	if (end)
+		end[1] = '\0';
+	return entry;
+}
+
 static void test_debugfs_bos(int fd)
 {
 	uint32_t handle = vprime_gpu_bo_create(fd, 3 * 4096);
 	struct drm_vprime_bo_info info;
 	static char buf[1 << 16];
-	char line[128];
+	char line[128], *entry;
+	uint32_t fence;
 	int dmabuf;
 
 	igt_assert_eq(__vprime_gpu_bo_info(fd, handle, &info), 0);
@@ -594,6 +613,21 @@ static void test_debugfs_bos(int fd)
 	snprintf(line, sizeof(line), "handle %u size %u placement system id %llu exported",
 		 handle, 3 * 4096, (unsigned long long)info.id);
 	igt_assert_f(strstr(buf, line), "\"%s\" not in:\n%s", line, buf);
+	entry = bos_entry(fd, line);
+	igt_assert_f(!strstr(entry, "fence:"), "a fence on an idle BO:\n%s",
+		     entry);
+
+	/* the BO's fences follow it, with their usage and state */
+	fence = vprime_gpu_fence_attach(fd, handle, VPRIME_FENCE_WRITE);
+	entry = bos_entry(fd, line);
+	igt_assert_f(strstr(entry, "write fence:") &&
+		     strstr(entry, "unsignalled"),
+		     "the write fence is not listed:\n%s", entry);
+	vprime_gpu_fence_signal(fd, fence);
+	entry = bos_entry(fd, line);
+	igt_assert_f(!strstr(entry, "unsignalled"),
+		     "the signalled fence is listed as unsignalled:\n%s", entry);
+
 	close(dmabuf);
 	gem_close(fd, handle);
 }
