@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <linux/sync_file.h>
 #include <drm_fourcc.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
@@ -273,6 +274,22 @@ static void wait_frame(struct compositor *c, unsigned int frame, int render)
 	c->shown_crc = c->crcs[frame];
 }
 
+/* When the single fence of signalled @sync_file signalled. */
+static uint64_t signal_time(int sync_file)
+{
+	struct sync_fence_info fence;
+	struct sync_file_info info;
+
+	memset(&fence, 0, sizeof(fence));
+	memset(&info, 0, sizeof(info));
+	info.num_fences = 1;
+	info.sync_fence_info = (uintptr_t)&fence;
+	igt_assert_eq(igt_ioctl(sync_file, SYNC_IOC_FILE_INFO, &info), 0);
+	igt_assert_eq(info.num_fences, 1);
+	igt_assert_eq(fence.status, 1);
+	return fence.timestamp_ns;
+}
+
 static void compositor(int sock)
 {
 	struct vprime_dumb bg;
@@ -365,6 +382,20 @@ static void compositor(int sock)
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_DONE;
 	send_msg(sock, &m, NULL, 0);
+
+	/*
+	 * Every render started after the release of its buffer: a job runs
+	 * at least RENDER_NS, so its fence signalled at least that long after
+	 * the release fence did (signal timestamps, CLOCK_MONOTONIC).
+	 */
+	for (i = NUM_BUFS; i < NUM_FRAMES; i++) {
+		uint64_t released = signal_time(out_fence[i - 1]);
+		uint64_t rendered = signal_time(render[i]);
+
+		igt_assert_f(rendered >= released + RENDER_NS,
+			     "frame %u: render done at %" PRIu64 " ns, its buffer released at %" PRIu64 " ns: it ran before the release\n",
+			     i, rendered, released);
+	}
 
 	/* the release fences all signalled: every flip completed */
 	for (i = 0; i < NUM_FRAMES; i++) {
