@@ -16,7 +16,9 @@
  * SUBTEST: demo-smoke
  * Description: vprime-demo shows 30 frames (captures every 10th) into a temp
  *              dir; it exits 0 and its summary.json reports 30 of 30 frames
- *              shown, 0 mismatches, 0 bytes copied and the captures as PNGs.
+ *              shown, 0 mismatches, 0 bytes copied, all 3 buffers shared
+ *              (the display's import is the GPU's dma-buf) and the captures
+ *              as PNGs.
  *
  * SUBTEST: demo-cli
  * Description: vprime-demo --help lists every option; an unknown option or
@@ -202,6 +204,8 @@ static void test_demo_smoke(void)
 	igt_assert_eq(json_int(json, "frames_shown"), DEMO_FRAMES);
 	igt_assert_eq(json_int(json, "mismatches"), 0);
 	igt_assert_eq(json_int(json, "bytes_copied"), 0);
+	/* the default 3 buffers, each scanned out as the GPU's own dma-buf */
+	igt_assert_eq(json_int(json, "shared_buffers"), 3);
 	igt_assert_eq(json_int(json, "captures"), DEMO_FRAMES / 10);
 	for (f = 0; f < DEMO_FRAMES; f += 10)
 		igt_assert_f(have_capture(dir, f), "no PNG capture of frame %u\n",

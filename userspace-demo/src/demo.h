@@ -196,6 +196,7 @@ struct run_result {
 	struct frame_rec *frames;	/* [requested] */
 	uint64_t missed_vblanks;
 	uint64_t bytes_copied;
+	unsigned int shared_buffers;	/* zero-copy: imports that are the GPU's dma-buf */
 	unsigned int captures;
 	enum capture_source capture_src;
 	bool capture_active;

@@ -11,7 +11,11 @@
  * on the display, which scans it out after the render job's fence (in the
  * shared dma_resv) signals. Copy baseline: the CPU waits for the render,
  * then copies the GPU buffer through its mmap into a dumb buffer of the
- * display. Bytes copied between devices are counted on the copies made.
+ * display. Bytes copied between devices are counted on the path taken:
+ * each memcpy of the copy baseline, and in zero-copy mode every frame shown
+ * from a buffer whose display import is not the GPU's own dma-buf (checked
+ * at setup: the display's PRIME export of its handle must be the very file
+ * the GPU exported, kcmp(KCMP_FILE)); with vprime that is none.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +25,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 #include "demo.h"
 
@@ -37,6 +43,7 @@ struct pbuf {
 	uint64_t dumb_size;
 	uint32_t dumb_stride;
 	uint32_t fb_id;
+	bool shared;		/* the display scans out the GPU's own dma-buf */
 	bool busy;		/* rendering, queued or on screen */
 	int frame;		/* the frame it holds, -1 none */
 	int cap_slot;		/* readback capture slot reserved, -1 none */
@@ -64,6 +71,31 @@ struct pipeline {
 	struct run_result *res;
 };
 
+/*
+ * Is the display's import of @fd the GPU's dma-buf itself? Exporting an
+ * imported handle gives back the dma-buf it came from, the same file.
+ */
+static int same_dmabuf(int disp, uint32_t disp_handle, int fd, bool *same)
+{
+	pid_t pid = getpid();
+	int fd2;
+	long ret;
+
+	if (drmPrimeHandleToFD(disp, disp_handle, DRM_CLOEXEC, &fd2)) {
+		demo_err(errno, "drmPrimeHandleToFD(display handle %u)",
+			 disp_handle);
+		return -1;
+	}
+	ret = syscall(SYS_kcmp, pid, pid, KCMP_FILE, fd, fd2);
+	close(fd2);
+	if (ret < 0) {
+		demo_err(errno, "kcmp(KCMP_FILE)");
+		return -1;
+	}
+	*same = ret == 0;
+	return 0;
+}
+
 static int setup_zero_copy(struct pipeline *p, struct pbuf *b)
 {
 	int fd, gpu = p->dev->gpu_fd, disp = p->dev->disp.fd;
@@ -80,7 +112,13 @@ static int setup_zero_copy(struct pipeline *p, struct pbuf *b)
 		close(fd);
 		return -1;
 	}
+	if (same_dmabuf(disp, b->disp_handle, fd, &b->shared)) {
+		close(fd);
+		return -1;
+	}
 	close(fd);
+	if (b->shared)
+		p->res->shared_buffers++;
 	return display_add_fb(disp, b->disp_handle, p->tgt.width,
 			      p->tgt.height, p->tgt.stride, &b->fb_id);
 }
@@ -348,6 +386,10 @@ static int frame_submit(struct pipeline *p, unsigned int f, bool *capture_due)
 		return -1;
 	if (p->mode == DEMO_CPU_COPY && copy_to_display(p, b))
 		return -1;
+	/* an import that isn't the GPU's buffer moves the frame somehow */
+	if (p->mode != DEMO_CPU_COPY && !b->shared)
+		p->res->bytes_copied += (uint64_t)p->tgt.width * 4 *
+					p->tgt.height;
 
 	capture = reserve_capture(p, f, capture_due, &slot);
 	if (capture && capture_source(p->cap) == CAPTURE_WRITEBACK)

@@ -110,6 +110,9 @@ static void print_run(FILE *f, const struct run_result *r)
 		r->lat_max);
 	fprintf(f, "  bytes copied between devices  %llu\n",
 		(unsigned long long)r->bytes_copied);
+	if (r->mode != DEMO_CPU_COPY)
+		fprintf(f, "  shared buffers       %u (display import == GPU dma-buf, kcmp)\n",
+			r->shared_buffers);
 	fprintf(f, "  verification         %u captures (%s) checked, %u --verify-all readbacks, %u frame mismatches\n",
 		r->captures, capture_src_name(r), r->readbacks, r->mismatches);
 	fprintf(f, "  CPU time             user %.3f s  sys %.3f s  pipeline %.3f ms/frame (capture worker's %.3f s excluded)\n",
@@ -173,6 +176,7 @@ static void json_run(FILE *f, const struct run_result *r, bool last)
 		r->lat_min, r->lat_median, r->lat_p99, r->lat_mean, r->lat_max);
 	fprintf(f, "      \"bytes_copied\": %llu,\n",
 		(unsigned long long)r->bytes_copied);
+	fprintf(f, "      \"shared_buffers\": %u,\n", r->shared_buffers);
 	fprintf(f, "      \"captures\": %u,\n", r->captures);
 	fprintf(f, "      \"capture_source\": \"%s\",\n", capture_src_name(r));
 	fprintf(f, "      \"readbacks\": %u,\n", r->readbacks);
@@ -218,6 +222,7 @@ static int write_json(const char *path, const struct demo_opts *o,
 		(unsigned long long)z->missed_vblanks);
 	fprintf(f, "  \"bytes_copied\": %llu,\n",
 		(unsigned long long)z->bytes_copied);
+	fprintf(f, "  \"shared_buffers\": %u,\n", z->shared_buffers);
 	fprintf(f, "  \"captures\": %u,\n", z->captures);
 	fprintf(f, "  \"capture_source\": \"%s\",\n", capture_src_name(z));
 	fprintf(f, "  \"mismatches\": %u,\n", mism);
