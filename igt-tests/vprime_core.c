@@ -114,7 +114,10 @@
  * SUBTEST: migrate-narrow-importer
  * SUBTEST: attach-narrow-pinned
  * SUBTEST: migrate-gpu-importer
- * Description: Migration between the placements and its refusals.
+ * Description: With the vprime GPU as a live dynamic importer, the buffer
+ *              moves before the GPU used it and again once its jobs retired
+ *              (they map BOs only while in flight); the GPU writes the
+ *              moved pages.
  *
  * SUBTEST: stress-concurrent
  * Description: Migrations, importer maps, CPU syncs and fences from several
@@ -1400,8 +1403,8 @@ static void check_value(int fd, size_t size, uint32_t value)
 static void test_migrate_gpu_importer(void)
 {
 	const size_t size = 16 * SZ_4K;
+	uint64_t id, inflight = 1;
 	uint32_t handle;
-	uint64_t id;
 	int gpu, fd, ret, tries;
 
 	gpu = __vprime_open_driver(VPRIME_GPU_DRIVER, 0, false);
@@ -1418,15 +1421,8 @@ static void test_migrate_gpu_importer(void)
 	igt_assert(buffer_has(id, ":dynamic"));
 
 	/* Before the GPU maps it: the move notifies the GPU. */
-	ret = __migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL);
-	if (ret == -EBUSY) {
-		/* Only a GPU whose DMA mask can't reach the local pool. */
-		igt_info("the GPU can't reach the local pool\n");
-		igt_assert(buffer_has(id, "placement=system"));
-	} else {
-		igt_assert_eq(ret, 0);
-		igt_assert(buffer_has(id, "placement=local"));
-	}
+	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
+	igt_assert(buffer_has(id, "placement=local"));
 	check(fd, size, 0x600d);
 
 	/* The GPU (re-)maps it lazily and writes the new pages. */
@@ -1435,31 +1431,24 @@ static void test_migrate_gpu_importer(void)
 	check_value(fd, size, 0x11111111);
 
 	/*
-	 * After the GPU used it: the move succeeds and the GPU re-maps, or,
-	 * without CONFIG_DMABUF_MOVE_NOTIFY, a GPU that keeps its mapping
-	 * pins the buffer and the move is refused.
+	 * After the GPU used it: a job maps its BOs only while it is in
+	 * flight, so once the GPU's jobs are freed nothing pins the buffer;
+	 * it moves again and the GPU's next job reaches the new pages.
 	 */
-	for (tries = 0; tries < 50; tries++) {
-		ret = __migrate(fd, VPRIME_HEAP_PLACEMENT_SYSTEM);
-		/* The GPU may drop its kernel mapping after the job retires. */
-		if (ret != -EBUSY || buffer_has(id, "vmaps=0 "))
+	for (tries = 0; tries < 500; tries++) {
+		igt_assert_eq(vprime_debugfs_read_key(gpu, "queue", "jobs_inflight",
+						      &inflight), 0);
+		if (!inflight)
 			break;
-		usleep(100 * 1000);
+		usleep(10 * 1000);
 	}
-	if (ret == -EBUSY) {
-		char line[1024];
-
-		buffer_line(id, line, sizeof(line));
-		igt_info("the GPU keeps its mapping: %s\n", line);
-		igt_assert(!buffer_has(id, "pins=0 ") ||
-			   !buffer_has(id, "vmaps=0 "));
-	} else {
-		igt_assert_eq(ret, 0);
-		igt_assert(buffer_has(id, "placement=system"));
-		vprime_gpu_fill(gpu, handle, size, 0x22222222);
-		vprime_gpu_bo_wait(gpu, handle);
-		check_value(fd, size, 0x22222222);
-	}
+	igt_assert_eq_u64(inflight, 0);
+	igt_assert(buffer_has(id, "vmaps=0 "));
+	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_SYSTEM), 0);
+	igt_assert(buffer_has(id, "placement=system"));
+	vprime_gpu_fill(gpu, handle, size, 0x22222222);
+	vprime_gpu_bo_wait(gpu, handle);
+	check_value(fd, size, 0x22222222);
 
 	gem_close(gpu, handle);
 	close(fd);
