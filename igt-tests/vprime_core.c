@@ -113,6 +113,8 @@
  * SUBTEST: migrate-dynamic-importer
  * SUBTEST: migrate-narrow-importer
  * SUBTEST: attach-narrow-pinned
+ * Description: Migration between the placements and its refusals.
+ *
  * SUBTEST: migrate-gpu-importer
  * Description: With the vprime GPU as a live dynamic importer, the buffer
  *              moves before the GPU used it and again once its jobs retired
