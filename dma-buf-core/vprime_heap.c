@@ -13,8 +13,9 @@
  *   without a GPU; each fence has a fence context of its own;
  * - IMPORT_* (test and debug uapi) attach one of two importer devices
  *   owned by the core to any dma-buf through the importer helpers: "wide"
- *   (64-bit DMA mask) and "narrow" (32-bit DMA mask, which can't reach
- *   the local pool).
+ *   (64-bit DMA mask), "narrow" (32-bit DMA mask, which can't reach the
+ *   local pool) and "small-seg" (DMA segments of half a page, which no
+ *   placement can serve).
  *
  * The test and debug ioctls need CAP_SYS_ADMIN (-EPERM otherwise): a
  * fence that only its creator signals could stall any buffer it is given.
@@ -40,7 +41,9 @@
 
 #include "vprime_core_priv.h"
 
-#define VPRIME_HEAP_NUM_IMPORTERS	2
+#define VPRIME_HEAP_NUM_IMPORTERS	3
+/* VPRIME_HEAP_IMPORTER_SMALL_SEG's largest DMA segment: half a page. */
+#define VPRIME_HEAP_SMALL_SEG		(PAGE_SIZE / 2)
 
 static struct platform_device *vprime_heap_importers[VPRIME_HEAP_NUM_IMPORTERS];
 
@@ -484,6 +487,7 @@ static struct miscdevice vprime_heap_misc = {
 static const u64 vprime_heap_importer_masks[VPRIME_HEAP_NUM_IMPORTERS] = {
 	[VPRIME_HEAP_IMPORTER_WIDE] = DMA_BIT_MASK(64),
 	[VPRIME_HEAP_IMPORTER_NARROW] = DMA_BIT_MASK(32),
+	[VPRIME_HEAP_IMPORTER_SMALL_SEG] = DMA_BIT_MASK(64),
 };
 
 static void vprime_heap_importers_fini(void)
@@ -513,6 +517,12 @@ int vprime_heap_init(void)
 			goto err_importers;
 		}
 		vprime_heap_importers[i] = pdev;
+		if (i == VPRIME_HEAP_IMPORTER_SMALL_SEG) {
+			ret = dma_set_max_seg_size(&pdev->dev,
+						   VPRIME_HEAP_SMALL_SEG);
+			if (ret)
+				goto err_importers;
+		}
 	}
 
 	ret = misc_register(&vprime_heap_misc);

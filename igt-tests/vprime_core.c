@@ -115,6 +115,10 @@
  * SUBTEST: attach-narrow-pinned
  * Description: Migration between the placements and its refusals.
  *
+ * SUBTEST: attach-small-segments
+ * Description: An importer whose DMA segments are shorter than a page is
+ *              refused (-EINVAL) in both placements, dynamic or static.
+ *
  * SUBTEST: migrate-gpu-importer
  * Description: With the vprime GPU as a live dynamic importer, the buffer
  *              moves before the GPU used it and again once its jobs retired
@@ -1389,6 +1393,32 @@ static void test_attach_narrow_pinned(void)
 	close(fd);
 }
 
+/*
+ * A device whose DMA segments are shorter than a page can't be served by
+ * either placement: attach fails with -EINVAL, dynamic or static, in both
+ * placements, and nothing is left attached.
+ */
+static void test_attach_small_segments(void)
+{
+	uint64_t attachments = core_stat("attachments");
+	uint32_t p, h;
+
+	for (p = 0; p <= VPRIME_HEAP_PLACEMENT_LOCAL; p++) {
+		int fd = heap_alloc(SZ_4K, p);
+
+		igt_assert_eq(__import_attach(fd, VPRIME_HEAP_IMPORTER_SMALL_SEG,
+					      0, &h), -EINVAL);
+		igt_assert_eq(__import_attach(fd, VPRIME_HEAP_IMPORTER_SMALL_SEG,
+					      VPRIME_HEAP_IMPORT_STATIC, &h),
+			      -EINVAL);
+		igt_assert_eq_u64(core_stat("attachments"), attachments);
+		/* the others still attach */
+		h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, 0);
+		import_detach(h);
+		close(fd);
+	}
+}
+
 static void check_value(int fd, size_t size, uint32_t value)
 {
 	uint32_t *ptr = mmap_buf(fd, size, PROT_READ, 0);
@@ -1931,6 +1961,9 @@ igt_main
 		     "buffer.");
 	igt_subtest("attach-narrow-pinned")
 		test_attach_narrow_pinned();
+	igt_describe("An importer with DMA segments under a page can't attach.");
+	igt_subtest("attach-small-segments")
+		test_attach_small_segments();
 	igt_describe("Migration with the vprime GPU as a live dynamic "
 		     "importer.");
 	igt_subtest("migrate-gpu-importer")

@@ -418,7 +418,7 @@ static void test_import_field(unsigned long req, enum import_field field)
 			VPRIME_HEAP_IMPORT_DIR_FROM_DEVICE + 1 : 1;
 		break;
 	case F_IMPORTER:
-		a.importer = VPRIME_HEAP_IMPORTER_NARROW + 1;
+		a.importer = VPRIME_HEAP_IMPORTER_SMALL_SEG + 1;
 		break;
 	}
 	igt_assert_eq(ioctl_err(f.heap, req, &a), -EINVAL);

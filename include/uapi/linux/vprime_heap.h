@@ -105,8 +105,13 @@ struct vprime_heap_fence_signal {
 
 /* Importer devices: a 64-bit DMA mask (reaches both placements) ... */
 #define VPRIME_HEAP_IMPORTER_WIDE	0
-/* ... and a 32-bit one (reaches only the system placement). */
+/* ... and a 32-bit one (reaches only the system placement) ... */
 #define VPRIME_HEAP_IMPORTER_NARROW	1
+/*
+ * ... and one whose DMA segments are at most 2 KiB: no placement (both are
+ * made of whole pages) can serve it, so ATTACH fails with -EINVAL.
+ */
+#define VPRIME_HEAP_IMPORTER_SMALL_SEG	2
 
 /* Attach statically (dma_buf_attach) instead of dynamically. */
 #define VPRIME_HEAP_IMPORT_STATIC	(1u << 0)
