@@ -264,6 +264,7 @@ static void test_fence_usage(int fd)
 	int copy, reader, writer;
 
 	vprime_gpu_fill(fd, a, SZ, 0x44);
+	vprime_gpu_bo_wait(fd, a);	/* A has no pending writer */
 	/* the copy A -> B is held back by a write fence on B */
 	ufence = vprime_gpu_fence_attach(fd, b, VPRIME_FENCE_WRITE);
 	copy = submit_cmd(fd, copy_cmd(b, a), 0);
