@@ -30,6 +30,15 @@
  * SUBTEST: basic-crtc
  * Description: The CRTC has ACTIVE, MODE_ID and OUT_FENCE_PTR.
  *
+ * SUBTEST: zpos-range
+ * Description: Every plane's zpos range is 0 to the plane count minus one
+ *              and the defaults are distinct (IGT's kms_atomic indexes
+ *              planes by zpos); every plane has FB_DAMAGE_CLIPS.
+ *
+ * SUBTEST: crc-frame-sequence
+ * Description: 60 consecutive CRC entries have consecutive frame numbers
+ *              (IGT's kms_pipe_crc_basic read-crc-frame-sequence).
+ *
  * SUBTEST: addfb-reject-modifier
  * Description: ADDFB2 with a modifier no plane advertises is -EINVAL.
  *
@@ -99,6 +108,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -432,6 +442,66 @@ static void test_planes(void)
 	igt_assert_eq(types[DRM_PLANE_TYPE_PRIMARY], 1);
 	igt_assert_eq(types[DRM_PLANE_TYPE_CURSOR], 1);
 	igt_assert_eq(types[DRM_PLANE_TYPE_OVERLAY], overlays);
+}
+
+/*
+ * What generic clients index by zpos (IGT's kms_atomic plane-immutable-zpos
+ * keeps planes in an array of the plane count): every zpos range ends at
+ * the plane count minus one, the defaults are distinct and inside it, and
+ * the damage-clips property exists (kms_atomic atomic-plane-damage).
+ */
+static void test_zpos_range(void)
+{
+	drmModePlaneResPtr res = drmModeGetPlaneResources(kms.fd);
+	uint64_t seen = 0;
+	uint32_t i, j;
+
+	igt_assert(res);
+	for (i = 0; i < res->count_planes; i++) {
+		uint32_t plane = res->planes[i];
+		drmModePropertyPtr p = find_prop(plane, DRM_MODE_OBJECT_PLANE,
+						 "zpos", NULL);
+		uint64_t def;
+
+		igt_assert(p);
+		igt_assert(p->flags & DRM_MODE_PROP_RANGE);
+		igt_assert_eq_u64(p->values[0], 0);
+		igt_assert_eq_u64(p->values[1], res->count_planes - 1);
+		drmModeFreeProperty(p);
+
+		def = prop_value(plane, DRM_MODE_OBJECT_PLANE, "zpos");
+		igt_assert_lt_u64(def, res->count_planes);
+		igt_assert_f(!(seen & (1ull << def)), "two planes default to zpos %" PRIu64 "\n",
+			     def);
+		seen |= 1ull << def;
+		prop_id(plane, DRM_MODE_OBJECT_PLANE, "FB_DAMAGE_CLIPS");
+	}
+	for (j = 0; j < res->count_planes; j++)
+		igt_assert(seen & (1ull << j));
+	drmModeFreePlaneResources(res);
+}
+
+/*
+ * IGT's kms_pipe_crc_basic read-crc-frame-sequence: the frame numbers of
+ * consecutive CRC entries are consecutive, also when the emulated vblank
+ * timer runs late.
+ */
+static void test_crc_frame_sequence(void)
+{
+	struct vprime_crc crc;
+	uint32_t frame, prev = 0, value;
+	int i;
+
+	vprime_crc_start(&kms, &crc);
+	for (i = 0; i < 60; i++) {
+		igt_assert_f(vprime_crc_read(&crc, 2000, &frame, &value),
+			     "no CRC entry %d\n", i);
+		if (i)
+			igt_assert_f(frame == prev + 1,
+				     "CRC frame %u follows frame %u\n", frame, prev);
+		prev = frame;
+	}
+	vprime_crc_stop(&crc);
 }
 
 static void test_crtc(void)
@@ -965,6 +1035,12 @@ igt_main
 	igt_describe("CRTC properties.");
 	igt_subtest("basic-crtc")
 		test_crtc();
+	igt_describe("zpos ranges span the plane count, defaults distinct; damage clips.");
+	igt_subtest("zpos-range")
+		test_zpos_range();
+	igt_describe("Consecutive CRC entries have consecutive frame numbers.");
+	igt_subtest("crc-frame-sequence")
+		test_crc_frame_sequence();
 
 	igt_describe("Framebuffers with an unadvertised modifier are rejected.");
 	igt_subtest("addfb-reject-modifier")
