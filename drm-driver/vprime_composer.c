@@ -330,7 +330,6 @@ void vprime_composer_work(struct work_struct *work)
 
 	while (frame_start <= frame_end)
 		drm_crtc_add_crc_entry(crtc, true, frame_start++, &crc);
-
 }
 
 static const char *const vprime_crc_sources[] = { "auto" };
