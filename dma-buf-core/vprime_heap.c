@@ -21,9 +21,9 @@
  * fence that only its creator signals could stall any buffer it is given.
  *
  * Per open file, an xarray of fences and one of imports, and a mutex that
- * serialises the import ioctls (it nests outside the dma-buf resv). On
- * close, unsignalled fences are signalled with -ECANCELED and imports are
- * detached.
+ * serialises the import and fence ioctls (it nests outside the dma-buf
+ * resv). On close, unsignalled fences are signalled with -ECANCELED and
+ * imports are detached.
  */
 #include <linux/capability.h>
 #include <linux/dma-mapping.h>
@@ -57,7 +57,7 @@ static struct platform_device *vprime_heap_importers[VPRIME_HEAP_NUM_IMPORTERS];
 struct vprime_heap_file {
 	struct xarray fences;
 	struct xarray imports;
-	struct mutex lock; /* serialises the import ioctls */
+	struct mutex lock; /* serialises the import and fence ioctls */
 };
 
 /**
@@ -214,7 +214,7 @@ out_put:
 	return ret;
 }
 
-/* FENCE_ATTACH: see struct vprime_heap_fence_attach. */
+/* FENCE_ATTACH: see struct vprime_heap_fence_attach. Under hf->lock. */
 static int vprime_heap_ioctl_fence_attach(struct vprime_heap_file *hf,
 					  void __user *uarg)
 {
@@ -242,31 +242,37 @@ static int vprime_heap_ioctl_fence_attach(struct vprime_heap_file *hf,
 		goto err_put_dmabuf;
 	}
 
-	ret = xa_alloc(&hf->fences, &handle, fence, xa_limit_32b, GFP_KERNEL);
+	/*
+	 * The handle is reserved first and the fence published last, once it
+	 * is in the reservation object, so that a failure leaves no
+	 * unsignalled fence behind; hf->lock keeps FENCE_SIGNAL of a guessed
+	 * handle out meanwhile (it would drop a reference we still use).
+	 */
+	ret = xa_alloc(&hf->fences, &handle, NULL, xa_limit_32b, GFP_KERNEL);
 	if (ret)
 		goto err_put_fence;
 
 	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
 	if (ret)
-		goto err_erase;
+		goto err_release;
 	ret = dma_resv_reserve_fences(dmabuf->resv, 1);
 	if (!ret)
 		dma_resv_add_fence(dmabuf->resv, fence, usage);
 	dma_resv_unlock(dmabuf->resv);
 	if (ret)
-		goto err_erase;
+		goto err_release;
 
+	/* Our reference goes to the handle. */
+	xa_store(&hf->fences, handle, fence, GFP_KERNEL);
 	args.handle = handle;
-	if (copy_to_user(uarg, &args, sizeof(args))) {
-		/* The fence is public now: leave it to SIGNAL or close. */
-		ret = -EFAULT;
-		goto err_put_dmabuf;
-	}
 	dma_buf_put(dmabuf);
+	/* The fence is public now: on -EFAULT, SIGNAL or close end it. */
+	if (copy_to_user(uarg, &args, sizeof(args)))
+		return -EFAULT;
 	return 0;
 
-err_erase:
-	xa_erase(&hf->fences, handle);
+err_release:
+	xa_release(&hf->fences, handle);
 err_put_fence:
 	dma_fence_put(fence);
 err_put_dmabuf:
@@ -274,7 +280,7 @@ err_put_dmabuf:
 	return ret;
 }
 
-/* FENCE_SIGNAL: see struct vprime_heap_fence_signal. */
+/* FENCE_SIGNAL: see struct vprime_heap_fence_signal. Under hf->lock. */
 static int vprime_heap_ioctl_fence_signal(struct vprime_heap_file *hf,
 					  void __user *uarg)
 {
@@ -447,9 +453,19 @@ static long vprime_heap_ioctl(struct file *file, unsigned int cmd,
 	case VPRIME_HEAP_IOCTL_FENCE_ATTACH:
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
-		return vprime_heap_ioctl_fence_attach(hf, uarg);
+		ret = mutex_lock_interruptible(&hf->lock);
+		if (ret)
+			return ret;
+		ret = vprime_heap_ioctl_fence_attach(hf, uarg);
+		mutex_unlock(&hf->lock);
+		return ret;
 	case VPRIME_HEAP_IOCTL_FENCE_SIGNAL:
-		return vprime_heap_ioctl_fence_signal(hf, uarg);
+		ret = mutex_lock_interruptible(&hf->lock);
+		if (ret)
+			return ret;
+		ret = vprime_heap_ioctl_fence_signal(hf, uarg);
+		mutex_unlock(&hf->lock);
+		return ret;
 	case VPRIME_HEAP_IOCTL_IMPORT_ATTACH:
 	case VPRIME_HEAP_IOCTL_IMPORT_MAP:
 	case VPRIME_HEAP_IOCTL_IMPORT_UNMAP:

@@ -186,14 +186,20 @@ int vprime_fence_attach_ioctl(struct drm_device *dev, void *data,
 	if (ret)
 		goto out_unlock;
 
+	/*
+	 * The id's reference is taken before the id is published: another
+	 * thread may FENCE_SIGNAL a guessed id (and drop that reference) as
+	 * soon as xa_alloc() returns. Ours stays valid until the end.
+	 */
+	dma_fence_get(fence);
 	mutex_lock(&vfile->fence_lock);
 	ret = xa_alloc(&vfile->fences, &id, fence, xa_limit_32b, GFP_KERNEL);
 	mutex_unlock(&vfile->fence_lock);
-	if (ret)
+	if (ret) {
+		dma_fence_put(fence);
 		goto out_unlock;
+	}
 
-	/* the xarray's reference; ours goes to the resv below */
-	dma_fence_get(fence);
 	dma_resv_add_fence(obj->resv, fence, write ? DMA_RESV_USAGE_WRITE :
 			   DMA_RESV_USAGE_READ);
 	args->out_fence = id;

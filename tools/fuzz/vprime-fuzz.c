@@ -1946,7 +1946,7 @@ struct op {
 	unsigned int weight;
 };
 
-static const struct op ops[] = {
+static struct op ops[] = {
 	{ "gpu_bo_create", op_gpu_bo_create, 8 },
 	{ "gpu_bo_info", op_gpu_bo_info, 3 },
 	{ "gpu_mmap", op_gpu_mmap, 3 },
@@ -2015,6 +2015,8 @@ static void *worker(void *p)
 
 	for (i = 0; i < NOPS; i++)
 		total += ops[i].weight;
+	if (!total)
+		return NULL;
 	c->slot = wa->slot;
 	c->tid = wa->tid;
 	c->rng = wa->seed;
@@ -2040,6 +2042,26 @@ static void *worker(void *p)
 		ops[i].fn(c);
 	}
 	return NULL;
+}
+
+/* --ops a,b,c: every other operation gets weight 0. */
+static void select_ops(const char *list)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < NOPS; i++) {
+		const char *p = strstr(list, ops[i].name);
+		size_t len = strlen(ops[i].name);
+
+		if (p && (p == list || p[-1] == ',') && (!p[len] || p[len] == ','))
+			n++;
+		else
+			ops[i].weight = 0;
+	}
+	if (!n) {
+		fprintf(stderr, "vprime-fuzz: --ops %s names no operation\n", list);
+		exit(2);
+	}
 }
 
 static uint64_t mix(uint64_t a, uint64_t b)
@@ -2277,7 +2299,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: vprime-fuzz [--seed S] [--seconds N] [--calls N] [--procs P]\n"
 		"                   [--threads T] [--hang-secs N] [--no-respawn]\n"
-		"                   [--no-faults] [--out DIR] [--quiet] [--slow-cpu-ok]\n");
+		"                   [--no-faults] [--ops OP,...] [--out DIR] [--quiet]\n"
+		"                   [--slow-cpu-ok]\n"
+		"--ops runs only the operations named (to narrow a finding down).\n");
 	exit(4);
 }
 
@@ -2312,6 +2336,8 @@ int main(int argc, char **argv)
 			opt.respawn = false;
 		else if (!strcmp(a, "--no-faults"))
 			opt.faults = false;
+		else if (!strcmp(a, "--ops") && v)
+			select_ops(argv[++i]);
 		else if (!strcmp(a, "--quiet"))
 			opt.quiet = true;
 		else if (!strcmp(a, "--slow-cpu-ok"))
