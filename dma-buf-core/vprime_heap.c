@@ -21,9 +21,11 @@
  * fence that only its creator signals could stall any buffer it is given.
  *
  * Per open file, an xarray of fences and one of imports, and a mutex that
- * serialises the import and fence ioctls (it nests outside the dma-buf
- * resv). On close, unsignalled fences are signalled with -ECANCELED and
- * imports are detached.
+ * serialises the import ioctls (it nests outside the dma-buf resv). The
+ * fence ioctls take no lock of their own: FENCE_SIGNAL must never wait
+ * behind a holder of a resv, which may itself wait for that fence (an
+ * importer's map does). On close, unsignalled fences are signalled with
+ * -ECANCELED and imports are detached.
  */
 #include <linux/capability.h>
 #include <linux/dma-mapping.h>
@@ -57,7 +59,7 @@ static struct platform_device *vprime_heap_importers[VPRIME_HEAP_NUM_IMPORTERS];
 struct vprime_heap_file {
 	struct xarray fences;
 	struct xarray imports;
-	struct mutex lock; /* serialises the import and fence ioctls */
+	struct mutex lock; /* serialises the import ioctls */
 };
 
 /**
@@ -214,7 +216,7 @@ out_put:
 	return ret;
 }
 
-/* FENCE_ATTACH: see struct vprime_heap_fence_attach. Under hf->lock. */
+/* FENCE_ATTACH: see struct vprime_heap_fence_attach. */
 static int vprime_heap_ioctl_fence_attach(struct vprime_heap_file *hf,
 					  void __user *uarg)
 {
@@ -244,9 +246,9 @@ static int vprime_heap_ioctl_fence_attach(struct vprime_heap_file *hf,
 
 	/*
 	 * The handle is reserved first and the fence published last, once it
-	 * is in the reservation object, so that a failure leaves no
-	 * unsignalled fence behind; hf->lock keeps FENCE_SIGNAL of a guessed
-	 * handle out meanwhile (it would drop a reference we still use).
+	 * is in the reservation object: a failure leaves no unsignalled fence
+	 * behind, and FENCE_SIGNAL of a guessed handle finds only the
+	 * reservation (-ENOENT), never a reference we still use.
 	 */
 	ret = xa_alloc(&hf->fences, &handle, NULL, xa_limit_32b, GFP_KERNEL);
 	if (ret)
@@ -280,7 +282,7 @@ err_put_dmabuf:
 	return ret;
 }
 
-/* FENCE_SIGNAL: see struct vprime_heap_fence_signal. Under hf->lock. */
+/* FENCE_SIGNAL: see struct vprime_heap_fence_signal. */
 static int vprime_heap_ioctl_fence_signal(struct vprime_heap_file *hf,
 					  void __user *uarg)
 {
@@ -292,8 +294,12 @@ static int vprime_heap_ioctl_fence_signal(struct vprime_heap_file *hf,
 	if (args.flags || args.pad || args.error > MAX_ERRNO)
 		return -EINVAL;
 
-	fence = xa_erase(&hf->fences, args.handle);
-	if (!fence)
+	/*
+	 * Take the handle's fence, but not a reservation that an attach in
+	 * progress holds (xa_erase() would free its index).
+	 */
+	fence = xa_load(&hf->fences, args.handle);
+	if (!fence || xa_cmpxchg(&hf->fences, args.handle, fence, NULL, 0) != fence)
 		return -ENOENT;
 	vprime_fence_signal(fence, -(int)args.error);
 	dma_fence_put(fence);
@@ -453,19 +459,9 @@ static long vprime_heap_ioctl(struct file *file, unsigned int cmd,
 	case VPRIME_HEAP_IOCTL_FENCE_ATTACH:
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
-		ret = mutex_lock_interruptible(&hf->lock);
-		if (ret)
-			return ret;
-		ret = vprime_heap_ioctl_fence_attach(hf, uarg);
-		mutex_unlock(&hf->lock);
-		return ret;
+		return vprime_heap_ioctl_fence_attach(hf, uarg);
 	case VPRIME_HEAP_IOCTL_FENCE_SIGNAL:
-		ret = mutex_lock_interruptible(&hf->lock);
-		if (ret)
-			return ret;
-		ret = vprime_heap_ioctl_fence_signal(hf, uarg);
-		mutex_unlock(&hf->lock);
-		return ret;
+		return vprime_heap_ioctl_fence_signal(hf, uarg);
 	case VPRIME_HEAP_IOCTL_IMPORT_ATTACH:
 	case VPRIME_HEAP_IOCTL_IMPORT_MAP:
 	case VPRIME_HEAP_IOCTL_IMPORT_UNMAP:
