@@ -385,6 +385,34 @@ static void flip_finish(struct ctx *ctx, int fence, uint32_t value)
  * runs. If the job was already done when the commit returned, the case
  * proved nothing: show the old frame and retry with a longer job.
  */
+/*
+ * Flip to @fb_id (with @in_fence as IN_FENCE_FD, or -1) while the render
+ * behind @fence should still run, check the result and close @fence. True
+ * when the render was still running at the commit; otherwise the test
+ * proved nothing: after at most 3 attempts fail, else show the old frame
+ * and make the next render (*@duration) 4 times longer.
+ */
+static bool flip_while_rendering(struct ctx *ctx, uint32_t fb_id, int in_fence,
+				 int fence, uint32_t value, unsigned int attempt,
+				 uint64_t *duration)
+{
+	bool pending = flip_begin(ctx, fb_id, in_fence, fence);
+
+	flip_finish(ctx, fence, value);
+	close(fence);
+	if (pending)
+		return true;
+
+	igt_assert_f(attempt < 3,
+		     "the render always finished before the flip was committed (%" PRIu64 " ms)\n",
+		     *duration / MS);
+	igt_info("render of %" PRIu64 " ms finished before the commit returned, retrying longer\n",
+		 *duration / MS);
+	*duration *= 4;
+	show_old(ctx);
+	return false;
+}
+
 static void render_and_flip(struct ctx *ctx, struct shared_buf *buf,
 			    bool explicit, unsigned int seed)
 {
@@ -407,19 +435,9 @@ static void render_and_flip(struct ctx *ctx, struct shared_buf *buf,
 			igt_assert_f(!in_ready,
 				     "dma-buf reports EPOLLIN while the render writing it runs\n");
 
-		pending = flip_begin(ctx, buf->fb_id, explicit ? fence : -1, fence);
-		flip_finish(ctx, fence, value);
-		close(fence);
-		if (pending)
+		if (flip_while_rendering(ctx, buf->fb_id, explicit ? fence : -1,
+					 fence, value, attempt, &duration))
 			return;
-
-		igt_assert_f(attempt < 3,
-			     "the render always finished before the flip was committed (%" PRIu64 " ms)\n",
-			     duration / MS);
-		igt_info("render of %" PRIu64 " ms finished before the commit returned, retrying longer\n",
-			 duration / MS);
-		duration *= 4;
-		show_old(ctx);
 	}
 }
 
@@ -481,7 +499,6 @@ static void test_gpu_to_display(struct ctx *ctx)
 
 	for (attempt = 0; ; attempt++) {
 		uint32_t value = color(1 + attempt);
-		bool pending;
 		int fence;
 
 		memset(&buf, 0, sizeof(buf));
@@ -502,19 +519,9 @@ static void test_gpu_to_display(struct ctx *ctx)
 						   &info), 0);
 		igt_assert(info.status & VPRIME_BO_STATUS_EXPORTED);
 
-		pending = flip_begin(ctx, buf.fb_id, -1, fence);
-		flip_finish(ctx, fence, value);
-		close(fence);
-		if (pending)
+		if (flip_while_rendering(ctx, buf.fb_id, -1, fence, value,
+					 attempt, &duration))
 			break;
-
-		igt_assert_f(attempt < 3,
-			     "the render always finished before the flip was committed (%" PRIu64 " ms)\n",
-			     duration / MS);
-		igt_info("render of %" PRIu64 " ms finished before the commit returned, retrying longer\n",
-			 duration / MS);
-		duration *= 4;
-		show_old(ctx);
 		shared_destroy(ctx, &buf);
 	}
 	check_shared_pages(ctx, &buf);
