@@ -65,7 +65,8 @@ static enum hrtimer_restart vprime_crtc_vblank(struct hrtimer *timer)
 
 	dma_fence_end_signalling(fence_cookie);
 
-	return HRTIMER_RESTART;
+	/* disable_vblank doesn't wait for us: stop here once it ran. */
+	return READ_ONCE(vcrtc->vblank_on) ? HRTIMER_RESTART : HRTIMER_NORESTART;
 }
 
 static int vprime_crtc_enable_vblank(struct drm_crtc *crtc)
@@ -80,14 +81,26 @@ static int vprime_crtc_enable_vblank(struct drm_crtc *crtc)
 		period_ns = NSEC_PER_SEC / 60;
 
 	vcrtc->period = ns_to_ktime(period_ns);
+	WRITE_ONCE(vcrtc->vblank_on, true);
 	hrtimer_start(&vcrtc->vblank_timer, vcrtc->period, HRTIMER_MODE_REL);
 
 	return 0;
 }
 
+/*
+ * Called by the DRM core with dev->vblank_time_lock held (irqs off), which
+ * the timer callback takes in drm_crtc_handle_vblank(): waiting for a
+ * running callback here (hrtimer_cancel()) would deadlock both CPUs. So
+ * only a queued timer is cancelled; a running callback sees @vblank_on
+ * clear and doesn't restart. The final hrtimer_cancel() is in
+ * vprime_crtc_release(), under no lock.
+ */
 static void vprime_crtc_disable_vblank(struct drm_crtc *crtc)
 {
-	hrtimer_cancel(&to_vprime_crtc(crtc)->vblank_timer);
+	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
+
+	WRITE_ONCE(vcrtc->vblank_on, false);
+	hrtimer_try_to_cancel(&vcrtc->vblank_timer);
 }
 
 static bool vprime_crtc_get_vblank_timestamp(struct drm_crtc *crtc,
@@ -264,6 +277,8 @@ static void vprime_crtc_atomic_disable(struct drm_crtc *crtc,
 	struct vprime_wb_job *job;
 
 	drm_crtc_vblank_off(crtc);
+	/* Under no lock here: wait out a callback still running. */
+	hrtimer_cancel(&vcrtc->vblank_timer);
 	flush_work(&vcrtc->composer_work);
 
 	spin_lock_irq(&vcrtc->lock);
@@ -326,6 +341,7 @@ static void vprime_crtc_release(struct drm_device *dev, void *data)
 {
 	struct vprime_crtc *vcrtc = data;
 
+	WRITE_ONCE(vcrtc->vblank_on, false);
 	hrtimer_cancel(&vcrtc->vblank_timer);
 	destroy_workqueue(vcrtc->composer_wq);
 }

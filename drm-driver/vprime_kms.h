@@ -242,6 +242,8 @@ struct vprime_wb_job;
  * @vblank_timer: the simulated vblank interrupt
  * @period: vblank period of the current mode; written before the timer is
  *	started, read by the timer
+ * @vblank_on: vblank interrupts are enabled; written by enable/disable_vblank
+ *	(READ_ONCE/WRITE_ONCE), read by the timer, which stops itself when clear
  * @composer_wq: ordered queue of @composer_work
  * @composer_work: composes one frame; queued by the vblank timer, never run
  *	in it
@@ -267,6 +269,7 @@ struct vprime_crtc {
 	struct drm_crtc base;
 	struct hrtimer vblank_timer;
 	ktime_t period;
+	bool vblank_on;
 	struct workqueue_struct *composer_wq;
 	struct work_struct composer_work;
 
