@@ -32,8 +32,8 @@
  *
  * SUBTEST: zpos-range
  * Description: Every plane's zpos range is 0 to the plane count minus one
- *              and the defaults are distinct (IGT's kms_atomic indexes
- *              planes by zpos); every plane has FB_DAMAGE_CLIPS.
+ *              and its value inside it (IGT's kms_atomic indexes planes by
+ *              zpos); every plane has FB_DAMAGE_CLIPS.
  *
  * SUBTEST: crc-frame-sequence
  * Description: 60 consecutive CRC entries have consecutive frame numbers
@@ -447,14 +447,15 @@ static void test_planes(void)
 /*
  * What generic clients index by zpos (IGT's kms_atomic plane-immutable-zpos
  * keeps planes in an array of the plane count): every zpos range ends at
- * the plane count minus one, the defaults are distinct and inside it, and
- * the damage-clips property exists (kms_atomic atomic-plane-damage).
+ * the plane count minus one and every current value is inside it, and the
+ * damage-clips property exists (kms_atomic atomic-plane-damage). (zpos is
+ * mutable: earlier tests may have changed the values, so only the range of
+ * the current ones is checked.)
  */
 static void test_zpos_range(void)
 {
 	drmModePlaneResPtr res = drmModeGetPlaneResources(kms.fd);
-	uint64_t seen = 0;
-	uint32_t i, j;
+	uint32_t i;
 
 	igt_assert(res);
 	for (i = 0; i < res->count_planes; i++) {
@@ -471,13 +472,8 @@ static void test_zpos_range(void)
 
 		def = prop_value(plane, DRM_MODE_OBJECT_PLANE, "zpos");
 		igt_assert_lt_u64(def, res->count_planes);
-		igt_assert_f(!(seen & (1ull << def)), "two planes default to zpos %" PRIu64 "\n",
-			     def);
-		seen |= 1ull << def;
 		prop_id(plane, DRM_MODE_OBJECT_PLANE, "FB_DAMAGE_CLIPS");
 	}
-	for (j = 0; j < res->count_planes; j++)
-		igt_assert(seen & (1ull << j));
 	drmModeFreePlaneResources(res);
 }
 
