@@ -44,8 +44,6 @@
 #include "vprime_core_priv.h"
 
 #define VPRIME_HEAP_NUM_IMPORTERS	3
-/* VPRIME_HEAP_IMPORTER_SMALL_SEG's largest DMA segment: half a page. */
-#define VPRIME_HEAP_SMALL_SEG		(PAGE_SIZE / 2)
 
 static struct platform_device *vprime_heap_importers[VPRIME_HEAP_NUM_IMPORTERS];
 
@@ -496,10 +494,14 @@ static struct miscdevice vprime_heap_misc = {
 	.mode = 0666,
 };
 
-static const u64 vprime_heap_importer_masks[VPRIME_HEAP_NUM_IMPORTERS] = {
-	[VPRIME_HEAP_IMPORTER_WIDE] = DMA_BIT_MASK(64),
-	[VPRIME_HEAP_IMPORTER_NARROW] = DMA_BIT_MASK(32),
-	[VPRIME_HEAP_IMPORTER_SMALL_SEG] = DMA_BIT_MASK(64),
+/* The DMA constraints of each importer device; max_seg 0: the default. */
+static const struct {
+	u64 mask;
+	unsigned int max_seg;
+} vprime_heap_importer_dma[VPRIME_HEAP_NUM_IMPORTERS] = {
+	[VPRIME_HEAP_IMPORTER_WIDE] = { DMA_BIT_MASK(64) },
+	[VPRIME_HEAP_IMPORTER_NARROW] = { DMA_BIT_MASK(32) },
+	[VPRIME_HEAP_IMPORTER_SMALL_SEG] = { DMA_BIT_MASK(64), PAGE_SIZE / 2 },
 };
 
 static void vprime_heap_importers_fini(void)
@@ -522,16 +524,16 @@ int vprime_heap_init(void)
 
 	for (i = 0; i < VPRIME_HEAP_NUM_IMPORTERS; i++) {
 		info.id = i;
-		info.dma_mask = vprime_heap_importer_masks[i];
+		info.dma_mask = vprime_heap_importer_dma[i].mask;
 		pdev = platform_device_register_full(&info);
 		if (IS_ERR(pdev)) {
 			ret = PTR_ERR(pdev);
 			goto err_importers;
 		}
 		vprime_heap_importers[i] = pdev;
-		if (i == VPRIME_HEAP_IMPORTER_SMALL_SEG) {
+		if (vprime_heap_importer_dma[i].max_seg) {
 			ret = dma_set_max_seg_size(&pdev->dev,
-						   VPRIME_HEAP_SMALL_SEG);
+						   vprime_heap_importer_dma[i].max_seg);
 			if (ret)
 				goto err_importers;
 		}

@@ -281,15 +281,15 @@ static void vprime_crtc_atomic_disable(struct drm_crtc *crtc,
 	hrtimer_cancel(&vcrtc->vblank_timer);
 	flush_work(&vcrtc->composer_work);
 
-	spin_lock_irq(&vcrtc->lock);
-	vcrtc->crc_next_valid = false;
-	spin_unlock_irq(&vcrtc->lock);
-
-	/* No more vblanks: a capture that was not composed is cancelled. */
+	/*
+	 * No more vblanks: a capture that was not composed is cancelled, and
+	 * the CRC frame numbers start afresh when the CRTC is enabled again.
+	 */
 	spin_lock_irq(&vcrtc->lock);
 	job = vcrtc->wb_job;
 	vcrtc->wb_job = NULL;
 	vcrtc->frame_pending = false;
+	vcrtc->crc_next_valid = false;
 	spin_unlock_irq(&vcrtc->lock);
 
 	if (job)
