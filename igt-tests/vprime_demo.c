@@ -78,13 +78,12 @@ static void find_root(void)
 	snprintf(root, sizeof(root), "%s", dirname(dirname(dirname(exe))));
 }
 
-/* Run @argv with stdout+stderr into @log; the wait status. */
-static int run_logged(char *const argv[], const char *log)
+/* Start @argv in the project root with stdout+stderr into @log. */
+static pid_t spawn_logged(char *const argv[], const char *log)
 {
-	int status, fd;
-	pid_t pid;
+	pid_t pid = fork();
+	int fd;
 
-	pid = fork();
 	igt_assert_f(pid >= 0, "fork: %m\n");
 	if (!pid) {
 		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -95,6 +94,15 @@ static int run_logged(char *const argv[], const char *log)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* Run @argv with stdout+stderr into @log; the wait status. */
+static int run_logged(char *const argv[], const char *log)
+{
+	pid_t pid = spawn_logged(argv, log);
+	int status;
+
 	igt_assert_f(waitpid(pid, &status, 0) == pid, "waitpid: %m\n");
 	return status;
 }
@@ -175,19 +183,35 @@ static void remove_tree(const char *dir)
 	run_logged(argv, log);
 }
 
+static void demo_path(char *demo, size_t size)
+{
+	snprintf(demo, size, "%s/userspace-demo/build/vprime-demo", root);
+	igt_require_f(access(demo, X_OK) == 0,
+		      "%s not built (make demo-bin)\n", demo);
+}
+
+/* The run's summary.json in @dir (static storage); fails if it is missing. */
+static char *read_summary(const char *dir)
+{
+	char path[PATH_MAX];
+	char *json;
+
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	json = read_all(path);
+	igt_assert_f(json, "no %s: %m\n", path);
+	return json;
+}
+
 static void test_demo_smoke(void)
 {
 	char demo[PATH_MAX], dir[] = "/tmp/vprime-demo.XXXXXX", log[PATH_MAX];
-	char frames[16], path[PATH_MAX], *json;
+	char frames[16], *json;
 	char *argv[] = { demo, "--frames", frames, "--capture", "every-10",
 			 "--out", dir, "--progress", "none", NULL };
 	unsigned int f;
 	int status;
 
-	snprintf(demo, sizeof(demo), "%s/userspace-demo/build/vprime-demo",
-		 root);
-	igt_require_f(access(demo, X_OK) == 0,
-		      "%s not built (make demo-bin)\n", demo);
+	demo_path(demo, sizeof(demo));
 	igt_assert_f(mkdtemp(dir), "mkdtemp: %m\n");
 	snprintf(frames, sizeof(frames), "%d", DEMO_FRAMES);
 	snprintf(log, sizeof(log), "%s/demo.log", dir);
@@ -197,9 +221,7 @@ static void test_demo_smoke(void)
 	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		     "vprime-demo failed: wait status 0x%x\n", status);
 
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	json = read_all(path);
-	igt_assert_f(json, "no %s: %m\n", path);
+	json = read_summary(dir);
 	igt_assert_eq(json_int(json, "frames_requested"), DEMO_FRAMES);
 	igt_assert_eq(json_int(json, "frames_shown"), DEMO_FRAMES);
 	igt_assert_eq(json_int(json, "mismatches"), 0);
@@ -211,13 +233,6 @@ static void test_demo_smoke(void)
 		igt_assert_f(have_capture(dir, f), "no PNG capture of frame %u\n",
 			     f);
 	remove_tree(dir);
-}
-
-static void demo_path(char *demo, size_t size)
-{
-	snprintf(demo, size, "%s/userspace-demo/build/vprime-demo", root);
-	igt_require_f(access(demo, X_OK) == 0,
-		      "%s not built (make demo-bin)\n", demo);
 }
 
 /* Run the demo with @args; its exit code, its output in @log. */
@@ -256,7 +271,7 @@ static void test_demo_cli(void)
 		"--progress", "--help",
 	};
 	char demo[PATH_MAX], dir[] = "/tmp/vprime-demo.XXXXXX", log[PATH_MAX];
-	char path[PATH_MAX], *json, *text;
+	char *json, *text;
 	unsigned int i;
 	int status;
 	pid_t pid;
@@ -284,18 +299,9 @@ static void test_demo_cli(void)
 	assert_log_has(log, "vprime.num_displays");
 
 	/* SIGINT once frames are flowing: exit 130, summary written */
-	pid = fork();
-	igt_assert(pid >= 0);
-	if (!pid) {
-		char *argv[] = { demo, "--frames", "100000", "--capture", "none",
-				 "--out", dir, "--progress", "lines", NULL };
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || chdir(root))
-			_exit(127);
-		execv(demo, argv);
-		_exit(127);
-	}
+	pid = spawn_logged((char *[]){ demo, "--frames", "100000", "--capture",
+				       "none", "--out", dir, "--progress",
+				       "lines", NULL }, log);
 	for (i = 0; i < 600; i++) {
 		text = read_all(log);
 		if (text && strstr(text, "frame 50/"))
@@ -309,9 +315,7 @@ static void test_demo_cli(void)
 	show_log(log);
 	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 130,
 		     "after SIGINT: wait status 0x%x\n", status);
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	json = read_all(path);
-	igt_assert_f(json, "no %s after SIGINT: %m\n", path);
+	json = read_summary(dir);
 	igt_assert_f(strstr(json, "\"interrupted\": true"),
 		     "summary.json doesn't say it was interrupted\n");
 	igt_assert_lte(50, json_int(json, "frames_shown"));
