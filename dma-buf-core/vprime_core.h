@@ -197,6 +197,14 @@ struct dma_fence *vprime_fence_create(struct vprime_timeline *tl, gfp_t gfp);
 struct dma_fence *vprime_fence_create_single(const char *driver_name,
 					     const char *name, gfp_t gfp);
 /*
+ * vprime_fence_arm_timeout - signal a fence of vprime_fence_create_single()
+ * with -ETIMEDOUT @timeout_ns from now unless it is signalled before. Call
+ * it once, before the fence is published. The caller must hold a reference
+ * until it has signalled the fence itself or the timeout has fired, so the
+ * timer never drops the last one.
+ */
+void vprime_fence_arm_timeout(struct dma_fence *fence, u64 timeout_ns);
+/*
  * vprime_fence_signal - set @error (when non-zero) and signal @fence. Safe
  * from any context, including hardirq; honours the core's fence-delay fault
  * injection by deferring the signal.

@@ -138,6 +138,7 @@ struct vprime_sgt {
  * @failed_ops: operations that failed (injected or real)
  * @migrations: successful migrations
  * @pending_fences: fences whose signal is deferred by fence_delay_ms
+ * @live_fences: core fences not yet released (GPU job fences, heap fences)
  */
 struct vprime_core_stats {
 	atomic64_t live_buffers;
@@ -148,6 +149,7 @@ struct vprime_core_stats {
 	atomic64_t failed_ops;
 	atomic64_t migrations;
 	atomic_t pending_fences;
+	atomic64_t live_fences;
 };
 
 extern struct vprime_core_stats vprime_stats;

@@ -134,6 +134,7 @@ static int vprime_stats_show(struct seq_file *m, void *data)
 	seq_printf(m, "migrations: %lld\n", atomic64_read(&s->migrations));
 	seq_printf(m, "pending_fences: %d\n",
 		   atomic_read(&s->pending_fences));
+	seq_printf(m, "live_fences: %lld\n", atomic64_read(&s->live_fences));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vprime_stats);

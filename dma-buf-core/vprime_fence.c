@@ -17,11 +17,16 @@
  * on the core's own workqueue (the work holds a fence reference); module
  * exit waits for those.
  *
+ * vprime_fence_arm_timeout() bounds the life of a single fence: an hrtimer
+ * signals it with -ETIMEDOUT (through vprime_fence_signal(), so from
+ * hardirq context); release cancels the timer.
+ *
  * Every live core fence holds a reference on this module, because its ops
  * live here and a fence can outlive every device (in a sync_file, say).
  */
 #include <linux/dma-fence.h>
 #include <linux/err.h>
+#include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -39,6 +44,8 @@
  * @delayed: deferred signal for fence_delay_ms
  * @delayed_error: the error to set when @delayed runs
  * @delay_pending: set once a deferred signal was queued
+ * @timeout: vprime_fence_arm_timeout()'s timer
+ * @timeout_armed: @timeout was started
  */
 struct vprime_fence {
 	struct dma_fence base;
@@ -48,6 +55,8 @@ struct vprime_fence {
 	struct delayed_work delayed;
 	int delayed_error;
 	atomic_t delay_pending;
+	struct hrtimer timeout;
+	bool timeout_armed;
 };
 
 static DECLARE_WAIT_QUEUE_HEAD(vprime_fence_pending_wq);
@@ -70,6 +79,12 @@ static const char *vprime_fence_get_timeline_name(struct dma_fence *fence)
 
 static void vprime_fence_release(struct dma_fence *fence)
 {
+	struct vprime_fence *vf = to_vprime_fence(fence);
+
+	/* not from the timer: its owner's reference outlives it */
+	if (vf->timeout_armed)
+		hrtimer_cancel(&vf->timeout);
+	atomic64_dec(&vprime_stats.live_fences);
 	dma_fence_free(fence);
 	module_put(THIS_MODULE);
 }
@@ -105,6 +120,7 @@ static struct vprime_fence *vprime_fence_alloc(const char *driver_name,
 	atomic_set(&vf->delay_pending, 0);
 	/* Dropped in vprime_fence_release(). */
 	__module_get(THIS_MODULE);
+	atomic64_inc(&vprime_stats.live_fences);
 	return vf;
 }
 
@@ -200,6 +216,28 @@ void vprime_fence_signal(struct dma_fence *fence, int error)
 			   msecs_to_jiffies(delay));
 }
 EXPORT_SYMBOL_GPL(vprime_fence_signal);
+
+static enum hrtimer_restart vprime_fence_timeout_fn(struct hrtimer *timer)
+{
+	struct vprime_fence *vf = container_of(timer, struct vprime_fence,
+					       timeout);
+
+	vprime_fence_signal(&vf->base, -ETIMEDOUT);
+	return HRTIMER_NORESTART;
+}
+
+void vprime_fence_arm_timeout(struct dma_fence *fence, u64 timeout_ns)
+{
+	struct vprime_fence *vf = to_vprime_fence(fence);
+
+	if (WARN_ON_ONCE(!vprime_fence_is_core(fence) || vf->timeout_armed))
+		return;
+	hrtimer_init(&vf->timeout, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	vf->timeout.function = vprime_fence_timeout_fn;
+	vf->timeout_armed = true;
+	hrtimer_start(&vf->timeout, ns_to_ktime(timeout_ns), HRTIMER_MODE_REL);
+}
+EXPORT_SYMBOL_GPL(vprime_fence_arm_timeout);
 
 int vprime_fence_init(void)
 {

@@ -25,7 +25,11 @@
  * fence ioctls take no lock of their own: FENCE_SIGNAL must never wait
  * behind a holder of a resv, which may itself wait for that fence (an
  * importer's map does). On close, unsignalled fences are signalled with
- * -ECANCELED and imports are detached.
+ * -ECANCELED and imports are detached. A fence left unsignalled signals
+ * itself with -ETIMEDOUT after heap_fence_timeout_ms (as vgem's fences do),
+ * so that no wait on it is unbounded: a GPU client killed with a job that
+ * waits for its own heap fence would otherwise never finish closing (its
+ * heap file closes after its GPU file).
  */
 #include <linux/capability.h>
 #include <linux/dma-mapping.h>
@@ -44,6 +48,11 @@
 #include "vprime_core_priv.h"
 
 #define VPRIME_HEAP_NUM_IMPORTERS	3
+
+static unsigned int heap_fence_timeout_ms = 10000;
+module_param(heap_fence_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(heap_fence_timeout_ms,
+		 "Lifetime of a FENCE_ATTACH fence in ms; it then signals with -ETIMEDOUT (default 10000, 1-60000)");
 
 static struct platform_device *vprime_heap_importers[VPRIME_HEAP_NUM_IMPORTERS];
 
@@ -241,6 +250,9 @@ static int vprime_heap_ioctl_fence_attach(struct vprime_heap_file *hf,
 		ret = -ENOMEM;
 		goto err_put_dmabuf;
 	}
+	/* the handle's reference (or ours, on failure) outlives the timer */
+	vprime_fence_arm_timeout(fence, (u64)clamp(READ_ONCE(heap_fence_timeout_ms),
+						   1u, 60000u) * NSEC_PER_MSEC);
 
 	/*
 	 * The handle is reserved first and the fence published last, once it
@@ -286,6 +298,7 @@ static int vprime_heap_ioctl_fence_signal(struct vprime_heap_file *hf,
 {
 	struct vprime_heap_fence_signal args;
 	struct dma_fence *fence;
+	int ret;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
@@ -299,9 +312,11 @@ static int vprime_heap_ioctl_fence_signal(struct vprime_heap_file *hf,
 	fence = xa_load(&hf->fences, args.handle);
 	if (!fence || xa_cmpxchg(&hf->fences, args.handle, fence, NULL, 0) != fence)
 		return -ENOENT;
+	/* only its timeout signals a fence that still has its handle */
+	ret = dma_fence_is_signaled(fence) ? -ETIMEDOUT : 0;
 	vprime_fence_signal(fence, -(int)args.error);
 	dma_fence_put(fence);
-	return 0;
+	return ret;
 }
 
 static void vprime_heap_import_invalidate(struct vprime_import *imp)

@@ -73,6 +73,8 @@ static int vprime_gpu_open(struct drm_device *dev, struct drm_file *file)
 	vfile->gpu = gpu;
 	vfile->client_id = atomic64_inc_return(&vprime_gpu_client_ids);
 	atomic64_set(&vfile->busy_ns, 0);
+	atomic_set(&vfile->jobs, 0);
+	init_waitqueue_head(&vfile->job_slot_wq);
 
 	ret = drm_sched_entity_init(&vfile->entity, DRM_SCHED_PRIORITY_NORMAL,
 				    &sched, 1, NULL);
@@ -97,12 +99,22 @@ static bool vprime_gpu_file_drained(struct vprime_gpu_file *vfile)
  * Empty the file's entity queue before destroying the entity: a live task
  * waits for its jobs; an exiting or killed one gets a second (like
  * drm_sched_entity_flush()), then its remaining jobs are cancelled with
- * -ESRCH by run_job. This keeps jobs out of the 6.1 scheduler's kill path
- * (drm_sched_entity_kill_jobs() leaks a reference to an already signalled
- * last_scheduled fence). Jobs blocked on a dependency that never signals
- * are left to that kill path after VPRIME_DRAIN_TIMEOUT.
+ * -ESRCH by run_job, which still runs each of them only once its
+ * dependencies signalled.
+ *
+ * Jobs never go to the 6.1 scheduler's kill path:
+ * drm_sched_entity_kill_jobs() leaks a reference to an already signalled
+ * last_scheduled fence (and with it the exporter's module), and it waits
+ * for the same dependencies without a bound anyway. Every dependency a job
+ * can have from vprime signals in bounded time (other jobs: their duration
+ * or the hang timeout, and at most VPRIME_MAX_JOBS_IN_FLIGHT of them per
+ * file; the GPU's and the heap's userspace fences: their timeout; display
+ * fences: the next vblank), so the wait is bounded; it wakes every
+ * VPRIME_DRAIN_POLL so that a long one is not a hung task. A foreign
+ * in-fence is waited for as long as its signaller takes, as in the
+ * scheduler's own kill path.
  */
-#define VPRIME_DRAIN_TIMEOUT	(20 * HZ)
+#define VPRIME_DRAIN_POLL	(10 * HZ)
 
 static void vprime_gpu_file_drain(struct vprime_gpu_file *vfile)
 {
@@ -119,9 +131,12 @@ static void vprime_gpu_file_drain(struct vprime_gpu_file *vfile)
 
 	WRITE_ONCE(vfile->closing, true);
 	vprime_sched_cut_short(vfile);
-	wait_event_timeout(sched->job_scheduled,
-			   vprime_gpu_file_drained(vfile),
-			   VPRIME_DRAIN_TIMEOUT);
+	while (!wait_event_timeout(sched->job_scheduled,
+				   vprime_gpu_file_drained(vfile),
+				   VPRIME_DRAIN_POLL))
+		drm_dbg(&vfile->gpu->base, "client %llu: %u jobs still queued\n",
+			vfile->client_id,
+			spsc_queue_count(&vfile->entity.job_queue));
 }
 
 static void vprime_gpu_postclose(struct drm_device *dev, struct drm_file *file)

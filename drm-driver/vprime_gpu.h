@@ -81,6 +81,8 @@ static inline struct vprime_gpu *to_vprime_gpu(struct drm_device *dev)
  * @busy_ns: engine time used by the file's jobs
  * @closing: the file is being closed by an exiting task: run_job cancels
  *	its jobs (written once by postclose, read by run_job)
+ * @jobs: jobs of the file not yet freed, at most VPRIME_MAX_JOBS_IN_FLIGHT
+ * @job_slot_wq: submits waiting for @jobs to drop below the limit
  * @fence_lock: protects @fences
  * @fences: userspace fences by id (vprime_fence_user.c)
  */
@@ -91,6 +93,8 @@ struct vprime_gpu_file {
 	u64 client_id;
 	atomic64_t busy_ns;
 	bool closing;
+	atomic_t jobs;
+	wait_queue_head_t job_slot_wq;
 
 	struct mutex fence_lock; /* protects fences */
 	struct xarray fences;
@@ -116,6 +120,7 @@ struct vprime_job_bo {
 #define VPRIME_JOB_DONE		0	/* the hardware fence was signalled */
 #define VPRIME_JOB_PUSHED	1	/* handed to the scheduler */
 #define VPRIME_JOB_RUNNING	2	/* on the engine, making progress */
+#define VPRIME_JOB_SLOT		3	/* holds one of the file's job slots */
 
 /**
  * struct vprime_job - a submitted command stream

@@ -156,9 +156,15 @@ static int vprime_plane_prepare_fb(struct drm_plane *plane,
 	struct vprime_frame *frame = &vstate->frame;
 	int ret;
 
-	ret = drm_gem_plane_helper_prepare_fb(plane, state);
-	if (ret)
-		return ret;
+	/*
+	 * Not without a framebuffer: 6.1's helper then returns early with a
+	 * reference to state->fence (an IN_FENCE_FD) taken and never dropped.
+	 */
+	if (state->fb) {
+		ret = drm_gem_plane_helper_prepare_fb(plane, state);
+		if (ret)
+			return ret;
+	}
 
 	/* Waited for with a bound in the commit tail, see the DOC above. */
 	dma_fence_put(vstate->wait_fence);

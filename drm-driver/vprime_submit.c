@@ -41,6 +41,24 @@ struct vprime_submit_out {
 	int fd;
 };
 
+/*
+ * A file has at most VPRIME_MAX_JOBS_IN_FLIGHT jobs between submit and
+ * free_job: this bounds the work queued behind a client and so the time
+ * its close waits for its jobs' dependencies.
+ */
+static int vprime_job_slot_get(struct vprime_gpu_file *vfile)
+{
+	return wait_event_interruptible(vfile->job_slot_wq,
+					atomic_add_unless(&vfile->jobs, 1,
+							  VPRIME_MAX_JOBS_IN_FLIGHT));
+}
+
+static void vprime_job_slot_put(struct vprime_gpu_file *vfile)
+{
+	atomic_dec(&vfile->jobs);
+	wake_up(&vfile->job_slot_wq);
+}
+
 /* Drop everything a job holds; the counterpart of the submit path. */
 void vprime_job_put_resources(struct vprime_job *job)
 {
@@ -57,6 +75,8 @@ void vprime_job_put_resources(struct vprime_job *job)
 	kvfree(job->bos);
 	kvfree(job->cmds);
 	dma_fence_put(job->hw_fence);
+	if (test_bit(VPRIME_JOB_SLOT, &job->state))
+		vprime_job_slot_put(job->vfile);
 	vprime_gpu_file_put(job->vfile);
 
 	if (test_bit(VPRIME_JOB_PUSHED, &job->state)) {
@@ -493,10 +513,17 @@ int vprime_submit_ioctl(struct drm_device *dev, void *data,
 	if (ret)
 		return ret;
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
-	if (!job)
-		return -ENOMEM;
+	ret = vprime_job_slot_get(vfile);
+	if (ret)
+		return ret;
 
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job) {
+		vprime_job_slot_put(vfile);
+		return -ENOMEM;
+	}
+
+	set_bit(VPRIME_JOB_SLOT, &job->state);
 	job->gpu = gpu;
 	job->vfile = vfile;
 	kref_get(&vfile->refcount);

@@ -93,6 +93,11 @@
  * SUBTEST: fence-close-cancels
  * Description: Closing the heap signals its fences with -ECANCELED.
  *
+ * SUBTEST: fence-timeout
+ * Description: A fence nobody signals signals itself with -ETIMEDOUT after
+ *              heap_fence_timeout_ms; FENCE_SIGNAL then reports -ETIMEDOUT
+ *              and forgets the handle.
+ *
  * SUBTEST: import-dynamic
  * SUBTEST: import-static
  * Description: Importer devices attach and map through the importer helpers.
@@ -1034,6 +1039,51 @@ static void test_fence_close_cancels(void)
 	close(fd);
 }
 
+#define HEAP_FENCE_TIMEOUT "/sys/module/vprime_core/parameters/heap_fence_timeout_ms"
+
+static char heap_timeout_saved[32];
+
+static void restore_heap_timeout(int sig)
+{
+	int fd;
+
+	if (!heap_timeout_saved[0])
+		return;
+	fd = open(HEAP_FENCE_TIMEOUT, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, heap_timeout_saved, strlen(heap_timeout_saved)) < 0)
+		igt_debug("restoring %s failed\n", HEAP_FENCE_TIMEOUT);
+	close(fd);
+}
+
+static void test_fence_timeout(void)
+{
+	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
+	int tfd = open(HEAP_FENCE_TIMEOUT, O_RDWR | O_CLOEXEC), len, sf;
+	uint32_t h;
+
+	igt_require_f(tfd >= 0, "no %s\n", HEAP_FENCE_TIMEOUT);
+	len = read(tfd, heap_timeout_saved, sizeof(heap_timeout_saved) - 1);
+	igt_assert_lt(0, len);
+	heap_timeout_saved[len] = 0;
+	igt_install_exit_handler(restore_heap_timeout);
+	igt_assert_eq(write(tfd, "200", 3), 3);
+	close(tfd);
+
+	h = fence_attach(fd, true);
+	sf = export_sync_file(fd, DMA_BUF_SYNC_READ);
+	restore_heap_timeout(0);
+	/* the timeout was taken at attach time */
+	igt_assert_eq(sync_fence_wait(sf, 5000), 0);
+	igt_assert_eq(sync_fence_status(sf), -ETIMEDOUT);
+	poll_wait_ready(fd, POLLIN | POLLOUT);
+	igt_assert_eq(__fence_signal(heap, h, 0), -ETIMEDOUT);
+	igt_assert_eq(__fence_signal(heap, h, 0), -ENOENT);
+	close(sf);
+	close(fd);
+}
+
 static void test_import(bool dynamic)
 {
 	const size_t size = 4 * SZ_4K;
@@ -1570,7 +1620,7 @@ static void test_module_refcount(void)
 
 static const char * const leak_keys[] = {
 	"live_buffers", "bytes_system", "bytes_local", "attachments",
-	"mappings", "exports", "pending_fences",
+	"mappings", "exports", "pending_fences", "live_fences",
 };
 static uint64_t leak_base[sizeof(leak_keys) / sizeof(leak_keys[0])];
 
@@ -1904,6 +1954,10 @@ igt_main
 	igt_describe("Closing the heap file cancels its fences.");
 	igt_subtest("fence-close-cancels")
 		test_fence_close_cancels();
+
+	igt_describe("An unsignalled heap fence times out with -ETIMEDOUT.");
+	igt_subtest("fence-timeout")
+		test_fence_timeout();
 
 	igt_describe("A dynamic importer attaches, maps each direction and "
 		     "detaches.");

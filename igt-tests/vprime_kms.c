@@ -80,6 +80,11 @@
  * SUBTEST: in-fence-fd
  * Description: A flip waits for its IN_FENCE_FD: no event until it signals.
  *
+ * SUBTEST: in-fence-no-fb
+ * Description: An IN_FENCE_FD on a plane committed without a framebuffer
+ *              is waited for and released: the core's live fence count
+ *              returns to its value before the commit.
+ *
  * SUBTEST: out-fence-ptr
  * Description: OUT_FENCE_PTR returns a sync_file that signals with the flip.
  *
@@ -740,6 +745,50 @@ static void test_in_fence(void)
 	user_fence_destroy(&f);
 }
 
+/*
+ * A plane switched off (FB_ID 0, CRTC_ID 0) with an IN_FENCE_FD: 6.1's
+ * drm_gem_plane_helper_prepare_fb() leaks that fence when called without a
+ * framebuffer, and with it the GPU job's hardware fence (a core fence).
+ */
+static void test_in_fence_no_fb(void)
+{
+	uint32_t ovl = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0);
+	const uint32_t t = DRM_MODE_OBJECT_PLANE;
+	int gpu = vprime_gpu_open_or_fail(0);
+	uint32_t bo = vprime_gpu_bo_create(gpu, 4096);
+	uint64_t before, now = 0;
+	drmModeAtomicReqPtr req;
+	int fence, tries;
+
+	igt_require(ovl);
+	before = vprime_core_stat("live_fences");
+	fence = vprime_job_fill(gpu, bo, 4096, 1024, 1, 0xff00ff00, 0, 0);
+	igt_assert_lte(0, fence);
+	igt_assert(vprime_fd_wait(fence, POLLIN, FENCE_WAIT_MS));
+	/* the job's hardware fence lives while the sync_file does */
+	igt_assert_lt(before, vprime_core_stat("live_fences"));
+
+	req = drmModeAtomicAlloc();
+	drmModeAtomicAddProperty(req, ovl, prop_id(ovl, t, "FB_ID"), 0);
+	drmModeAtomicAddProperty(req, ovl, prop_id(ovl, t, "CRTC_ID"), 0);
+	drmModeAtomicAddProperty(req, ovl, prop_id(ovl, t, "IN_FENCE_FD"),
+				 fence);
+	igt_assert_eq(commit(req, 0, NULL), 0);
+	igt_assert_eq_u64(prop_value(ovl, t, "FB_ID"), 0);
+
+	close(fence);
+	gem_close(gpu, bo);
+	close(gpu);
+	/* the job is freed by the scheduler thread: give it a moment */
+	for (tries = 0; tries < 50; tries++) {
+		now = vprime_core_stat("live_fences");
+		if (now <= before)
+			break;
+		usleep(100 * 1000);
+	}
+	igt_assert_eq_u64(now, before);
+}
+
 static void test_out_fence(void)
 {
 	struct vprime_commit c = {
@@ -1072,6 +1121,9 @@ igt_main
 	igt_describe("Flips wait for their IN_FENCE_FD.");
 	igt_subtest("in-fence-fd")
 		test_in_fence();
+	igt_describe("An IN_FENCE_FD on a plane without a framebuffer is released.");
+	igt_subtest("in-fence-no-fb")
+		test_in_fence_no_fb();
 	igt_describe("OUT_FENCE_PTR signals with the flip.");
 	igt_subtest("out-fence-ptr")
 		test_out_fence();

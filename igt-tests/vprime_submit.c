@@ -58,6 +58,15 @@
  * Description: A client killed in BO_WAIT leaves the device working and
  *              frees its BO and userspace fence.
  *
+ * SUBTEST: kill-with-own-heap-fence
+ * Description: A client killed with a job waiting for a heap fence of its
+ *              own (its heap file closes after its GPU file) still exits:
+ *              the fence times out, and everything is freed.
+ *
+ * SUBTEST: queue-limit
+ * Description: A file's submit beyond VPRIME_MAX_JOBS_IN_FLIGHT sleeps until
+ *              one of its jobs completes, and a signal interrupts it.
+ *
  * SUBTEST: unbind-while-busy
  * Description: Unbinding the GPU with jobs running unplugs it cleanly; it binds again and works.
  *
@@ -135,7 +144,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -570,6 +581,145 @@ static void test_kill(int fd, bool waiting)
 	check_device_works(fd);
 }
 
+#define HEAP_FENCE_TIMEOUT "/sys/module/vprime_core/parameters/heap_fence_timeout_ms"
+
+static char heap_timeout_saved[32];
+
+static void restore_heap_timeout(int sig)
+{
+	int fd;
+
+	if (!heap_timeout_saved[0])
+		return;
+	fd = open(HEAP_FENCE_TIMEOUT, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, heap_timeout_saved,
+			  strlen(heap_timeout_saved)) < 0)
+			igt_debug("restoring %s failed\n", HEAP_FENCE_TIMEOUT);
+		close(fd);
+	}
+}
+
+/* Wait for @pid at most @secs seconds; true if it was reaped. */
+static bool reap_within(pid_t pid, int secs, int *status)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/*
+ * The child opens its heap file before its GPU file. An exiting task
+ * releases its files last-closed first, so the GPU file goes first, while
+ * the heap fence its job waits for is still unsignalled: only the fence's
+ * timeout can end the wait.
+ */
+static void test_kill_own_heap_fence(int fd)
+{
+	uint64_t live = vprime_core_stat("live_buffers");
+	uint64_t bytes = vprime_core_stat("bytes_system");
+	uint64_t fences = vprime_core_stat("live_fences");
+	int p[2], status, tfd, len;
+	pid_t pid;
+
+	tfd = open(HEAP_FENCE_TIMEOUT, O_RDWR | O_CLOEXEC);
+	igt_require_f(tfd >= 0, "no %s\n", HEAP_FENCE_TIMEOUT);
+	len = read(tfd, heap_timeout_saved, sizeof(heap_timeout_saved) - 1);
+	igt_assert_lt(0, len);
+	heap_timeout_saved[len] = 0;
+	igt_install_exit_handler(restore_heap_timeout);
+	igt_assert_eq(write(tfd, "1000", 4), 4);
+	close(tfd);
+
+	igt_assert_eq(pipe(p), 0);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		int heap = vprime_heap_open();
+		int cfd = vprime_open_gpu_render(0);
+		uint32_t bo = vprime_gpu_bo_create(cfd, SZ);
+		struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE,
+								W, H, 1);
+		struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
+		struct vprime_heap_fence_attach fa = {
+			.flags = VPRIME_HEAP_FENCE_WRITE,
+		};
+
+		igt_assert_lt(heap, cfd);
+		fa.fd = prime_handle_to_fd(cfd, bo);
+		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &fa), 0);
+		vprime_gpu_submit(cfd, &args);
+		signal_ready(p[1]);
+		pause();
+		_exit(1);
+	}
+
+	close(p[1]);
+	wait_ready(p[0]);
+	close(p[0]);
+	igt_assert_eq(jobs_inflight(fd), 1);
+	igt_assert_eq(kill(pid, SIGKILL), 0);
+	/* the job still waits for the fence */
+	usleep(100 * 1000);
+	igt_assert_eq(jobs_inflight(fd), 1);
+	/* a bound against a hang, far above the 1 s fence timeout */
+	igt_assert_f(reap_within(pid, 30, &status),
+		     "the killed client never finished exiting\n");
+	igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	check_freed(fd, live, bytes);
+	for (int i = 0; i < 100 && vprime_core_stat("live_fences") != fences; i++)
+		usleep(50 * 1000);
+	igt_assert_eq_u64(vprime_core_stat("live_fences"), fences);
+	restore_heap_timeout(0);
+	check_device_works(fd);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * VPRIME_MAX_JOBS_IN_FLIGHT jobs wait for a userspace fence; the next
+ * submit of the same file sleeps (a signal interrupts it with EINTR) and
+ * goes through once the fence signals and the jobs complete.
+ */
+static void test_queue_limit(void)
+{
+	int cfd = vprime_open_gpu_render(0);
+	uint32_t bo = vprime_gpu_bo_create(cfd, SZ);
+	struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE, W, H, 3);
+	struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct itimerval it = { .it_value.tv_usec = 200 * 1000 };
+	uint32_t fence = vprime_gpu_fence_attach(cfd, bo, VPRIME_FENCE_WRITE);
+	int i;
+
+	for (i = 0; i < VPRIME_MAX_JOBS_IN_FLIGHT; i++)
+		vprime_gpu_submit(cfd, &args);
+	igt_assert_eq(jobs_inflight(cfd), VPRIME_MAX_JOBS_IN_FLIGHT);
+
+	/* no SA_RESTART: the sleeping submit returns EINTR */
+	igt_assert_eq(sigaction(SIGALRM, &sa, &old), 0);
+	igt_assert_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	/* plain ioctl(): drmIoctl() would restart it */
+	igt_assert_eq(ioctl(cfd, DRM_IOCTL_VPRIME_SUBMIT, &args), -1);
+	igt_assert_eq(errno, EINTR);
+	igt_assert_eq(sigaction(SIGALRM, &old, NULL), 0);
+	igt_assert_eq(jobs_inflight(cfd), VPRIME_MAX_JOBS_IN_FLIGHT);
+
+	vprime_gpu_fence_signal(cfd, fence);
+	vprime_gpu_submit(cfd, &args);
+	vprime_gpu_bo_wait(cfd, bo);
+	gem_close(cfd, bo);
+	close(cfd);
+}
+
 #define GPU_DRIVER_DIR "/sys/bus/platform/drivers/vprime-gpu"
 
 static int sysfs_write(const char *path, const char *value)
@@ -765,6 +915,14 @@ igt_main
 	igt_describe("A client killed in BO_WAIT leaves the device working.");
 	igt_subtest("kill-while-waiting")
 		test_kill(fd, true);
+
+	igt_describe("A client killed waiting for its own heap fence exits.");
+	igt_subtest("kill-with-own-heap-fence")
+		test_kill_own_heap_fence(fd);
+
+	igt_describe("Submits beyond the per-file job limit sleep, interruptibly.");
+	igt_subtest("queue-limit")
+		test_queue_limit();
 
 	igt_describe("drm-engine-render grows when the client's jobs run.");
 	igt_subtest("fdinfo-engine-busy")

@@ -772,8 +772,11 @@ static void op_gpu_submit(struct ctx *c)
 	a.cmds = uptr(c, cmds);
 	a.cmd_count = chance(c, 2) ? any32(c) : n;
 	a.flags = flags(c, VPRIME_SUBMIT_FLAGS);
-	/* hangs stall the engine for job_timeout_ms: rare */
-	if ((a.flags & VPRIME_SUBMIT_HANG) && !chance(c, 3))
+	/*
+	 * A hang stalls the engine for job_timeout_ms (2 s): keep them to a
+	 * few a minute, or the engine spends its time in hangs
+	 */
+	if ((a.flags & VPRIME_SUBMIT_HANG) && rn(c, 1000) >= 5)
 		a.flags &= ~VPRIME_SUBMIT_HANG;
 	a.in_syncs = ns ? uptr(c, syncs) : (chance(c, 5) ? any64(c) : 0);
 	a.in_sync_count = chance(c, 2) ? any32(c) : ns;

@@ -209,6 +209,12 @@ struct drm_vprime_sync {
 #define VPRIME_MAX_CMDS		64
 #define VPRIME_MAX_SYNCS	64
 #define VPRIME_MAX_DURATION_NS	10000000000ull	/* 10 s */
+/*
+ * Jobs a file can have queued or running at once; a submit beyond that
+ * sleeps (interruptibly) until one of the file's jobs completes, as a
+ * submit on a full hardware ring would.
+ */
+#define VPRIME_MAX_JOBS_IN_FLIGHT	64
 
 /* @in_fence_fd is a sync_file fd to wait for. */
 #define VPRIME_SUBMIT_IN_FENCE_FD	(1u << 0)
@@ -265,7 +271,8 @@ struct drm_vprime_sync {
  *
  * Errors: -EINVAL (flags, pads, counts, rectangles, strides, overflow,
  * ops, duration, extensions, bad fd, an in-sync without a fence),
- * -ENOENT (a BO or syncobj handle), -EFAULT, -ENOMEM. When creating the
+ * -ENOENT (a BO or syncobj handle), -EFAULT, -ENOMEM, -ERESTARTSYS/-EINTR
+ * on a signal while waiting for room (VPRIME_MAX_JOBS_IN_FLIGHT). When creating the
  * out sync_file fails after the job was queued, -ENOMEM is returned but
  * the job runs and the out-syncobj is updated.
  */

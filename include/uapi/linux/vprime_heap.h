@@ -79,8 +79,9 @@ struct vprime_heap_migrate {
  * @pad: must be 0
  *
  * Adds a new unsignalled fence to the dma-buf's reservation object. It is
- * signalled by VPRIME_HEAP_IOCTL_FENCE_SIGNAL, or with -ECANCELED when the
- * heap file is closed.
+ * signalled by VPRIME_HEAP_IOCTL_FENCE_SIGNAL, with -ECANCELED when the
+ * heap file is closed, or by itself with -ETIMEDOUT after the module
+ * parameter vprime_core.heap_fence_timeout_ms (default 10 s).
  */
 struct vprime_heap_fence_attach {
 	__u32 fd;
@@ -91,7 +92,8 @@ struct vprime_heap_fence_attach {
 
 /**
  * struct vprime_heap_fence_signal - VPRIME_HEAP_IOCTL_FENCE_SIGNAL
- * @handle: in, from FENCE_ATTACH (-ENOENT if unknown or signalled)
+ * @handle: in, from FENCE_ATTACH (-ENOENT if unknown or signalled; the
+ *	fence is signalled and forgotten with -ETIMEDOUT if it had timed out)
  * @error: in, 0, or a positive errno (at most 4095) set as the fence error
  * @flags: in, must be 0
  * @pad: must be 0
