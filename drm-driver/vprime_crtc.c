@@ -372,8 +372,7 @@ int vprime_crtc_init(struct drm_device *dev, struct vprime_crtc *vcrtc,
 	if (ret)
 		return ret;
 
-	vcrtc->composer_wq = alloc_ordered_workqueue("vprime_composer",
-						     WQ_HIGHPRI);
+	vcrtc->composer_wq = alloc_ordered_workqueue("vprime_composer", 0);
 	if (!vcrtc->composer_wq)
 		return -ENOMEM;
 
