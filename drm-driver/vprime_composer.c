@@ -288,6 +288,7 @@ void vprime_composer_work(struct work_struct *work)
 	struct vprime_crtc *vcrtc = container_of(work, struct vprime_crtc,
 						 composer_work);
 	struct drm_crtc *crtc = &vcrtc->base;
+	struct drm_pending_vblank_event *event;
 	struct vprime_crtc_state *cstate;
 	struct vprime_wb_job *job = NULL;
 	u64 frame_start, frame_end;
@@ -303,6 +304,8 @@ void vprime_composer_work(struct work_struct *work)
 	frame_end = vcrtc->frame_end;
 	crc_on = vcrtc->crc_enabled;
 	vcrtc->frame_pending = false;
+	if (pending)
+		vcrtc->composing = cstate;
 	if (pending) {
 		job = vcrtc->wb_job;
 		vcrtc->wb_job = NULL;
@@ -321,6 +324,14 @@ void vprime_composer_work(struct work_struct *work)
 	ret = vprime_compose(cstate, job, crc_on ? &crc : NULL);
 	vprime_stats_add(vcrtc, ktime_to_ns(ktime_sub(ktime_get(), start)),
 			 cstate->base.mode.hdisplay, cstate->base.mode.vdisplay);
+
+	/* done with cstate's buffers: a flip that waited for that goes now */
+	spin_lock_irq(&vcrtc->lock);
+	vcrtc->composing = NULL;
+	event = vprime_crtc_take_flip_event(vcrtc, false);
+	spin_unlock_irq(&vcrtc->lock);
+	if (event)
+		vprime_crtc_send_flip_event(crtc, event);
 
 	if (job)
 		vprime_writeback_done(vcrtc, job, ret);

@@ -14,6 +14,14 @@
  * The CRTC state lists the visible planes in zpos order for the composer.
  * atomic_flush publishes the new state to the composer; the commit tail
  * flushes the composer before the old state is freed.
+ *
+ * The page-flip event (and with it the CRTC out-fence and the commit's
+ * flip_done) tells userspace that the previous buffers are no longer
+ * scanned out. A composition that runs late - still reading the previous
+ * state's buffers when the vblank that latches the new state comes - is
+ * that scanout, so the event waits for it: the vblank timer sends it when
+ * no composition of an older state is running, else the composer sends it
+ * when it finishes. The event keeps the vblank's sequence and timestamp.
  */
 #include <linux/dma-fence.h>
 #include <linux/sort.h>
@@ -26,11 +34,47 @@
 
 #include "vprime_kms.h"
 
+/* Send a flip event taken from @vcrtc; drops its vblank reference. */
+void vprime_crtc_send_flip_event(struct drm_crtc *crtc,
+				 struct drm_pending_vblank_event *event)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&crtc->dev->event_lock, flags);
+	drm_crtc_send_vblank_event(crtc, event);
+	spin_unlock_irqrestore(&crtc->dev->event_lock, flags);
+	drm_crtc_vblank_put(crtc);
+}
+
+/*
+ * The pending flip event if it can be sent now, under vcrtc->lock. From
+ * the vblank (@at_vblank) it is due, and it goes unless a composition of
+ * an older state runs (then that composition sends it); from the composer,
+ * it goes if it became due while the composer ran.
+ */
+struct drm_pending_vblank_event *
+vprime_crtc_take_flip_event(struct vprime_crtc *vcrtc, bool at_vblank)
+{
+	struct drm_pending_vblank_event *event = vcrtc->flip_event;
+
+	if (!event)
+		return NULL;
+	if (at_vblank)
+		vcrtc->flip_due = true;
+	if (!vcrtc->flip_due ||
+	    (vcrtc->composing && vcrtc->composing != vcrtc->state))
+		return NULL;
+	vcrtc->flip_event = NULL;
+	vcrtc->flip_due = false;
+	return event;
+}
+
 static enum hrtimer_restart vprime_crtc_vblank(struct hrtimer *timer)
 {
 	struct vprime_crtc *vcrtc = container_of(timer, struct vprime_crtc,
 						 vblank_timer);
 	struct drm_crtc *crtc = &vcrtc->base;
+	struct drm_pending_vblank_event *event;
 	bool compose, fence_cookie;
 	u64 frame;
 
@@ -58,8 +102,11 @@ static enum hrtimer_restart vprime_crtc_vblank(struct hrtimer *timer)
 		vcrtc->frame_end = frame;
 		vcrtc->frame_pending = true;
 	}
+	event = vprime_crtc_take_flip_event(vcrtc, true);
 	spin_unlock(&vcrtc->lock);
 
+	if (event)
+		vprime_crtc_send_flip_event(crtc, event);
 	if (compose)
 		queue_work(vcrtc->composer_wq, &vcrtc->composer_work);
 
@@ -274,12 +321,22 @@ static void vprime_crtc_atomic_disable(struct drm_crtc *crtc,
 				       struct drm_atomic_state *state)
 {
 	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
+	struct drm_pending_vblank_event *event;
 	struct vprime_wb_job *job;
 
 	drm_crtc_vblank_off(crtc);
 	/* Under no lock here: wait out a callback still running. */
 	hrtimer_cancel(&vcrtc->vblank_timer);
 	flush_work(&vcrtc->composer_work);
+
+	/* a flip whose vblank never came completes now */
+	spin_lock_irq(&vcrtc->lock);
+	event = vcrtc->flip_event;
+	vcrtc->flip_event = NULL;
+	vcrtc->flip_due = false;
+	spin_unlock_irq(&vcrtc->lock);
+	if (event)
+		vprime_crtc_send_flip_event(crtc, event);
 
 	/*
 	 * No more vblanks: a capture that was not composed is cancelled, and
@@ -301,20 +358,32 @@ static void vprime_crtc_atomic_flush(struct drm_crtc *crtc,
 {
 	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
 	struct drm_pending_vblank_event *event = crtc->state->event;
+	struct drm_pending_vblank_event *older = NULL;
+	bool deferred = false;
 
-	if (event) {
-		crtc->state->event = NULL;
-		spin_lock_irq(&crtc->dev->event_lock);
-		if (drm_crtc_vblank_get(crtc) == 0)
-			drm_crtc_arm_vblank_event(crtc, event);
-		else
-			drm_crtc_send_vblank_event(crtc, event);
-		spin_unlock_irq(&crtc->dev->event_lock);
-	}
+	crtc->state->event = NULL;
+	/* sent at the next vblank, see the DOC above */
+	if (event && drm_crtc_vblank_get(crtc) == 0)
+		deferred = true;
 
 	spin_lock_irq(&vcrtc->lock);
 	vcrtc->state = to_vprime_crtc_state(crtc->state);
+	if (deferred) {
+		/* none expected: the helpers wait for the last flip_done */
+		older = vcrtc->flip_event;
+		vcrtc->flip_event = event;
+		vcrtc->flip_due = false;
+	}
 	spin_unlock_irq(&vcrtc->lock);
+
+	if (older)
+		vprime_crtc_send_flip_event(crtc, older);
+
+	if (event && !deferred) {
+		spin_lock_irq(&crtc->dev->event_lock);
+		drm_crtc_send_vblank_event(crtc, event);
+		spin_unlock_irq(&crtc->dev->event_lock);
+	}
 }
 
 static const struct drm_crtc_helper_funcs vprime_crtc_helper_funcs = {

@@ -227,9 +227,18 @@ struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
 	struct vprime_gem_object *vobj;
 	int ret;
 
+	/*
+	 * Our own buffer: the same object, so the same handle. Unless the
+	 * object's cached export (obj->dma_buf, set under object_name_lock,
+	 * which our caller holds) is another dma-buf: GETFB/GETFB2 give a
+	 * framebuffer's object a new handle without one, so it can be
+	 * exported again while an older dma-buf of it lives on. The DRM core
+	 * expects obj->dma_buf to be the imported dma-buf (and WARNs
+	 * otherwise), so that one is imported like a foreign buffer.
+	 */
 	owner = vprime_bo_owner(dmabuf, &vprime_gem_owner_ops);
-	if (owner && owner->dev == dev) {
-		/* our own buffer: the same object, so the same handle */
+	if (owner && owner->dev == dev &&
+	    (!owner->dma_buf || owner->dma_buf == dmabuf)) {
 		drm_gem_object_get(owner);
 		return owner;
 	}

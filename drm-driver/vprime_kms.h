@@ -273,7 +273,7 @@ struct vprime_crtc {
 	struct workqueue_struct *composer_wq;
 	struct work_struct composer_work;
 
-	/* protects state to frames_behind; taken from the vblank hrtimer */
+	/* protects state to flip_due; taken from the vblank hrtimer */
 	spinlock_t lock;
 	struct vprime_crtc_state *state;
 	bool crc_enabled;
@@ -285,6 +285,9 @@ struct vprime_crtc {
 	u64 crc_next;
 	bool crc_next_valid;
 	u64 frames_behind;
+	struct vprime_crtc_state *composing;
+	struct drm_pending_vblank_event *flip_event;
+	bool flip_due;
 
 	wait_queue_head_t wb_wait;
 
@@ -302,6 +305,10 @@ static inline struct vprime_crtc *to_vprime_crtc(struct drm_crtc *crtc)
 int vprime_crtc_init(struct drm_device *dev, struct vprime_crtc *vcrtc,
 		     struct drm_plane *primary, struct drm_plane *cursor);
 void vprime_crtc_flush_composer(struct vprime_crtc *vcrtc);
+void vprime_crtc_send_flip_event(struct drm_crtc *crtc,
+				 struct drm_pending_vblank_event *event);
+struct drm_pending_vblank_event *
+vprime_crtc_take_flip_event(struct vprime_crtc *vcrtc, bool at_vblank);
 
 /* Composer (vprime_composer.c) */
 

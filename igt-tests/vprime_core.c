@@ -1039,41 +1039,15 @@ static void test_fence_close_cancels(void)
 	close(fd);
 }
 
-#define HEAP_FENCE_TIMEOUT "/sys/module/vprime_core/parameters/heap_fence_timeout_ms"
-
-static char heap_timeout_saved[32];
-
-static void restore_heap_timeout(int sig)
-{
-	int fd;
-
-	if (!heap_timeout_saved[0])
-		return;
-	fd = open(HEAP_FENCE_TIMEOUT, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (write(fd, heap_timeout_saved, strlen(heap_timeout_saved)) < 0)
-		igt_debug("restoring %s failed\n", HEAP_FENCE_TIMEOUT);
-	close(fd);
-}
-
 static void test_fence_timeout(void)
 {
-	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
-	int tfd = open(HEAP_FENCE_TIMEOUT, O_RDWR | O_CLOEXEC), len, sf;
+	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM), sf;
 	uint32_t h;
 
-	igt_require_f(tfd >= 0, "no %s\n", HEAP_FENCE_TIMEOUT);
-	len = read(tfd, heap_timeout_saved, sizeof(heap_timeout_saved) - 1);
-	igt_assert_lt(0, len);
-	heap_timeout_saved[len] = 0;
-	igt_install_exit_handler(restore_heap_timeout);
-	igt_assert_eq(write(tfd, "200", 3), 3);
-	close(tfd);
-
+	vprime_heap_set_fence_timeout(200);
 	h = fence_attach(fd, true);
 	sf = export_sync_file(fd, DMA_BUF_SYNC_READ);
-	restore_heap_timeout(0);
+	vprime_heap_restore_fence_timeout();
 	/* the timeout was taken at attach time */
 	igt_assert_eq(sync_fence_wait(sf, 5000), 0);
 	igt_assert_eq(sync_fence_status(sf), -ETIMEDOUT);

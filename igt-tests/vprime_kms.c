@@ -85,6 +85,13 @@
  *              is waited for and released: the core's live fence count
  *              returns to its value before the commit.
  *
+ * SUBTEST: getfb-second-export
+ * Description: A framebuffer's object gets a new handle from GETFB2 after
+ *              its own handle was closed, so it can be exported a second
+ *              time while the first dma-buf lives on. Both dma-bufs import
+ *              (the cached one as the object itself), share the memory,
+ *              and no kernel warning is triggered.
+ *
  * SUBTEST: out-fence-ptr
  * Description: OUT_FENCE_PTR returns a sync_file that signals with the flip.
  *
@@ -120,6 +127,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -789,6 +797,54 @@ static void test_in_fence_no_fb(void)
 	igt_assert_eq_u64(now, before);
 }
 
+static void test_getfb_second_export(void)
+{
+	const uint32_t w = 64, h = 64;
+	struct vprime_dumb d;
+	drmModeFB2Ptr fb2;
+	struct stat sx, sz;
+	uint32_t fb, handle, h_x, *px, *pz;
+	int x, z;
+
+	vprime_dumb_create(kms.fd, w, h, &d);
+	x = vprime_prime_export(kms.fd, d.handle);
+	fb = vprime_kms_add_fb(kms.fd, d.handle, w, h, d.pitch,
+			       DRM_FORMAT_XRGB8888);
+	/* the last handle goes, and with it the object's cached export */
+	gem_close(kms.fd, d.handle);
+
+	fb2 = drmModeGetFB2(kms.fd, fb);
+	igt_assert(fb2);
+	handle = fb2->handles[0];
+	igt_assert_neq(handle, 0);
+	z = vprime_prime_export(kms.fd, handle);
+	igt_assert_eq(fstat(x, &sx), 0);
+	igt_assert_eq(fstat(z, &sz), 0);
+	igt_assert_neq(sx.st_ino, sz.st_ino);
+
+	/* the cached export is the object; the older one imports as well */
+	igt_assert_eq(prime_fd_to_handle(kms.fd, z), handle);
+	h_x = prime_fd_to_handle(kms.fd, x);
+	igt_assert_neq(h_x, 0);
+
+	px = mmap(NULL, d.size, PROT_READ | PROT_WRITE, MAP_SHARED, x, 0);
+	pz = mmap(NULL, d.size, PROT_READ, MAP_SHARED, z, 0);
+	igt_assert(px != MAP_FAILED && pz != MAP_FAILED);
+	px[0] = 0xdeadbeef;
+	px[w * h - 1] = 0x01234567;
+	igt_assert_eq_u32(pz[0], 0xdeadbeef);
+	igt_assert_eq_u32(pz[w * h - 1], 0x01234567);
+	munmap(px, d.size);
+	munmap(pz, d.size);
+
+	gem_close(kms.fd, h_x);
+	gem_close(kms.fd, handle);
+	drmModeFreeFB2(fb2);
+	igt_assert_eq(drmModeRmFB(kms.fd, fb), 0);
+	close(x);
+	close(z);
+}
+
 static void test_out_fence(void)
 {
 	struct vprime_commit c = {
@@ -1124,6 +1180,9 @@ igt_main
 	igt_describe("An IN_FENCE_FD on a plane without a framebuffer is released.");
 	igt_subtest("in-fence-no-fb")
 		test_in_fence_no_fb();
+	igt_describe("A second export of a framebuffer's object imports cleanly.");
+	igt_subtest("getfb-second-export")
+		test_getfb_second_export();
 	igt_describe("OUT_FENCE_PTR signals with the flip.");
 	igt_subtest("out-fence-ptr")
 		test_out_fence();

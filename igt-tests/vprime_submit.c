@@ -535,69 +535,51 @@ static void check_freed(int fd, uint64_t live, uint64_t bytes)
 	igt_assert_eq_u64(vprime_core_stat("pending_fences"), 0);
 }
 
-static void test_kill(int fd, bool waiting)
+enum kill_mode {
+	KILL_BUSY,		/* jobs queued and running */
+	KILL_WAITING,		/* in BO_WAIT on a fence nobody signals */
+	KILL_OWN_HEAP_FENCE,	/* a job waits for a heap fence of its own */
+};
+
+/*
+ * The child's setup for @mode; it then reports ready and sleeps. For
+ * KILL_OWN_HEAP_FENCE it opens its heap file before its GPU file: an
+ * exiting task releases its files last-opened first, so the GPU file goes
+ * first, while the heap fence its job waits for is still unsignalled, and
+ * only the fence's timeout can end that wait.
+ */
+static void kill_child(enum kill_mode mode, int ready)
 {
-	uint64_t live = vprime_core_stat("live_buffers");
-	uint64_t bytes = vprime_core_stat("bytes_system");
-	int p[2];
-	pid_t pid;
-	int status;
+	int heap = mode == KILL_OWN_HEAP_FENCE ? vprime_heap_open() : -1;
+	int cfd = vprime_open_gpu_render(0);
+	uint32_t bo = vprime_gpu_bo_create(cfd, SZ);
+	struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE, W, H, 1);
+	struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
+	struct vprime_heap_fence_attach fa = {
+		.flags = VPRIME_HEAP_FENCE_WRITE,
+	};
 
-	igt_assert_eq(pipe(p), 0);
-	pid = fork();
-	igt_assert(pid >= 0);
-	if (pid == 0) {
-		int cfd = vprime_open_gpu_render(0);
-		uint32_t bo = vprime_gpu_bo_create(cfd, SZ);
-		struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE,
-								W, H, 1);
-		struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
-
-		if (waiting) {
-			/* block in BO_WAIT on a fence nobody signals */
-			vprime_gpu_fence_attach(cfd, bo, VPRIME_FENCE_WRITE);
-			signal_ready(p[1]);
-			__vprime_gpu_bo_wait(cfd, bo, 0, UINT64_MAX);
-			_exit(1);
-		}
+	switch (mode) {
+	case KILL_WAITING:
+		vprime_gpu_fence_attach(cfd, bo, VPRIME_FENCE_WRITE);
+		signal_ready(ready);
+		__vprime_gpu_bo_wait(cfd, bo, 0, UINT64_MAX);
+		_exit(1);
+	case KILL_OWN_HEAP_FENCE:
+		igt_assert_lt(heap, cfd);
+		fa.fd = prime_handle_to_fd(cfd, bo);
+		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &fa), 0);
+		vprime_gpu_submit(cfd, &args);
+		break;
+	case KILL_BUSY:
 		args.duration_ns = 300000000;
 		for (int i = 0; i < 8; i++)
 			vprime_gpu_submit(cfd, &args);
-		signal_ready(p[1]);
-		pause();
-		_exit(1);
+		break;
 	}
-
-	close(p[1]);
-	wait_ready(p[0]);
-	close(p[0]);
-	igt_assert(jobs_inflight(fd) > 0 || waiting);
-	igt_assert(vprime_core_stat("live_buffers") > live);
-	igt_assert_eq(kill(pid, SIGKILL), 0);
-	igt_assert_eq(waitpid(pid, &status, 0), pid);
-	igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-
-	check_freed(fd, live, bytes);
-	check_device_works(fd);
-}
-
-#define HEAP_FENCE_TIMEOUT "/sys/module/vprime_core/parameters/heap_fence_timeout_ms"
-
-static char heap_timeout_saved[32];
-
-static void restore_heap_timeout(int sig)
-{
-	int fd;
-
-	if (!heap_timeout_saved[0])
-		return;
-	fd = open(HEAP_FENCE_TIMEOUT, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, heap_timeout_saved,
-			  strlen(heap_timeout_saved)) < 0)
-			igt_debug("restoring %s failed\n", HEAP_FENCE_TIMEOUT);
-		close(fd);
-	}
+	signal_ready(ready);
+	pause();
+	_exit(1);
 }
 
 /* Wait for @pid at most @secs seconds; true if it was reaped. */
@@ -613,70 +595,44 @@ static bool reap_within(pid_t pid, int secs, int *status)
 	return false;
 }
 
-/*
- * The child opens its heap file before its GPU file. An exiting task
- * releases its files last-closed first, so the GPU file goes first, while
- * the heap fence its job waits for is still unsignalled: only the fence's
- * timeout can end the wait.
- */
-static void test_kill_own_heap_fence(int fd)
+static void test_kill(int fd, enum kill_mode mode)
 {
 	uint64_t live = vprime_core_stat("live_buffers");
 	uint64_t bytes = vprime_core_stat("bytes_system");
 	uint64_t fences = vprime_core_stat("live_fences");
-	int p[2], status, tfd, len;
+	int p[2], status, i;
 	pid_t pid;
 
-	tfd = open(HEAP_FENCE_TIMEOUT, O_RDWR | O_CLOEXEC);
-	igt_require_f(tfd >= 0, "no %s\n", HEAP_FENCE_TIMEOUT);
-	len = read(tfd, heap_timeout_saved, sizeof(heap_timeout_saved) - 1);
-	igt_assert_lt(0, len);
-	heap_timeout_saved[len] = 0;
-	igt_install_exit_handler(restore_heap_timeout);
-	igt_assert_eq(write(tfd, "1000", 4), 4);
-	close(tfd);
-
+	if (mode == KILL_OWN_HEAP_FENCE)
+		vprime_heap_set_fence_timeout(1000);
 	igt_assert_eq(pipe(p), 0);
 	pid = fork();
 	igt_assert(pid >= 0);
-	if (pid == 0) {
-		int heap = vprime_heap_open();
-		int cfd = vprime_open_gpu_render(0);
-		uint32_t bo = vprime_gpu_bo_create(cfd, SZ);
-		struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE,
-								W, H, 1);
-		struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
-		struct vprime_heap_fence_attach fa = {
-			.flags = VPRIME_HEAP_FENCE_WRITE,
-		};
-
-		igt_assert_lt(heap, cfd);
-		fa.fd = prime_handle_to_fd(cfd, bo);
-		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &fa), 0);
-		vprime_gpu_submit(cfd, &args);
-		signal_ready(p[1]);
-		pause();
-		_exit(1);
-	}
+	if (pid == 0)
+		kill_child(mode, p[1]);
 
 	close(p[1]);
 	wait_ready(p[0]);
 	close(p[0]);
-	igt_assert_eq(jobs_inflight(fd), 1);
+	igt_assert(jobs_inflight(fd) > 0 || mode == KILL_WAITING);
+	igt_assert(vprime_core_stat("live_buffers") > live);
 	igt_assert_eq(kill(pid, SIGKILL), 0);
-	/* the job still waits for the fence */
-	usleep(100 * 1000);
-	igt_assert_eq(jobs_inflight(fd), 1);
+	if (mode == KILL_OWN_HEAP_FENCE) {
+		/* the job still waits for the fence */
+		usleep(100 * 1000);
+		igt_assert_eq(jobs_inflight(fd), 1);
+	}
 	/* a bound against a hang, far above the 1 s fence timeout */
 	igt_assert_f(reap_within(pid, 30, &status),
 		     "the killed client never finished exiting\n");
 	igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
 	check_freed(fd, live, bytes);
-	for (int i = 0; i < 100 && vprime_core_stat("live_fences") != fences; i++)
+	for (i = 0; i < 100 && vprime_core_stat("live_fences") != fences; i++)
 		usleep(50 * 1000);
 	igt_assert_eq_u64(vprime_core_stat("live_fences"), fences);
-	restore_heap_timeout(0);
+	if (mode == KILL_OWN_HEAP_FENCE)
+		vprime_heap_restore_fence_timeout();
 	check_device_works(fd);
 }
 
@@ -910,15 +866,15 @@ igt_main
 
 	igt_describe("A client killed with jobs queued leaves the device working.");
 	igt_subtest("kill-while-busy")
-		test_kill(fd, false);
+		test_kill(fd, KILL_BUSY);
 
 	igt_describe("A client killed in BO_WAIT leaves the device working.");
 	igt_subtest("kill-while-waiting")
-		test_kill(fd, true);
+		test_kill(fd, KILL_WAITING);
 
 	igt_describe("A client killed waiting for its own heap fence exits.");
 	igt_subtest("kill-with-own-heap-fence")
-		test_kill_own_heap_fence(fd);
+		test_kill(fd, KILL_OWN_HEAP_FENCE);
 
 	igt_describe("Submits beyond the per-file job limit sleep, interruptibly.");
 	igt_subtest("queue-limit")

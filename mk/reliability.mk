@@ -6,7 +6,8 @@
 #                                               trinity on our device nodes
 #   make soak [N=100]                            the suite N times, one boot
 #   make check-debug                             the suite + kmemleak on the
-#                                               debug kernel (scripts/debug-kernel)
+#                                               debug kernel (scripts/debug-kernel);
+#                                               CHECK_DEBUG_ARGS="-t REGEX" runs a subset
 #   make debug-kernel                            only build/cache that kernel
 #   make debug-modules                           our modules for it, in out/debug
 # Extra vm/run options for any of them: VM_ARGS="--modparam ...".
@@ -79,9 +80,10 @@ DEBUG_VM = eval "$$(scripts/debug-kernel --print)" && \
 	--modules-dir $(DEBUG_OUT)/src --append "$(DEBUG_APPEND)" --slow-cpu-ok \
 	--timeout $(DEBUG_TIMEOUT) $(VM_ARGS)
 
-check-debug: debug-modules tests $(FUZZ_BIN)
+check-debug: debug-modules tests dkms-check $(FUZZ_BIN)
 	@start=$$(date +%s); \
-	$(DEBUG_VM) -- tools/fuzz/check-debug-guest; rc=$$?; \
+	$(DEBUG_VM) --modparam vprime.num_gpus=2 -- tools/fuzz/check-debug-guest \
+		$(CHECK_DEBUG_ARGS); rc=$$?; \
 	echo "check-debug: $$(( $$(date +%s) - start )) s, exit $$rc"; exit $$rc
 
 # The structured fuzzer on the debug kernel (KASAN/lockdep/kmemleak).

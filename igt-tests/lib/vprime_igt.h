@@ -29,6 +29,13 @@ int vprime_open_gpu(int index);
 int vprime_open_gpu_render(int index);
 int vprime_open_display(int index);
 int vprime_heap_open(void);
+/*
+ * Set vprime_core.heap_fence_timeout_ms for the fences attached from now
+ * on (skips without the parameter); the value before the first call comes
+ * back with vprime_heap_restore_fence_timeout() or at exit.
+ */
+void vprime_heap_set_fence_timeout(unsigned int ms);
+void vprime_heap_restore_fence_timeout(void);
 
 /* True if @fd is a DRM device whose driver name is @driver. */
 bool vprime_is_driver(int fd, const char *driver);
