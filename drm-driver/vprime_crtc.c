@@ -329,26 +329,23 @@ static void vprime_crtc_atomic_disable(struct drm_crtc *crtc,
 	hrtimer_cancel(&vcrtc->vblank_timer);
 	flush_work(&vcrtc->composer_work);
 
-	/* a flip whose vblank never came completes now */
+	/*
+	 * No more vblanks: a flip whose vblank never came completes now, a
+	 * capture that was not composed is cancelled, and the CRC frame
+	 * numbers start afresh when the CRTC is enabled again.
+	 */
 	spin_lock_irq(&vcrtc->lock);
 	event = vcrtc->flip_event;
 	vcrtc->flip_event = NULL;
 	vcrtc->flip_due = false;
-	spin_unlock_irq(&vcrtc->lock);
-	if (event)
-		vprime_crtc_send_flip_event(crtc, event);
-
-	/*
-	 * No more vblanks: a capture that was not composed is cancelled, and
-	 * the CRC frame numbers start afresh when the CRTC is enabled again.
-	 */
-	spin_lock_irq(&vcrtc->lock);
 	job = vcrtc->wb_job;
 	vcrtc->wb_job = NULL;
 	vcrtc->frame_pending = false;
 	vcrtc->crc_next_valid = false;
 	spin_unlock_irq(&vcrtc->lock);
 
+	if (event)
+		vprime_crtc_send_flip_event(crtc, event);
 	if (job)
 		vprime_writeback_done(vcrtc, job, -ECANCELED);
 }
