@@ -18,6 +18,8 @@
  * for example the back buffer between two flips - holds no kernel mapping
  * and can migrate (vprime_core refuses to move a vmapped buffer).
  */
+#include <linux/slab.h>
+
 #include <drm/drm_framebuffer.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_framebuffer_helper.h>
@@ -28,14 +30,23 @@
 static void vprime_fb_destroy(struct drm_framebuffer *fb)
 {
 	struct vprime_fb *vfb = to_vprime_fb(fb);
+	unsigned int i;
 
 	/* Every plane state and writeback job let go of it before. */
 	if (drm_WARN_ON(fb->dev, vfb->map_count))
 		drm_gem_fb_vunmap(fb, vfb->map);
 	mutex_destroy(&vfb->lock);
 
-	/* Drops the GEM references and frees @fb. */
-	drm_gem_fb_destroy(fb);
+	/*
+	 * Off the device's framebuffer list before the GEM references go.
+	 * 6.1's drm_gem_fb_destroy() drops them first, and a reader of the
+	 * debugfs "framebuffer" file, walking that list under fb_lock, then
+	 * prints freed objects (a KASAN use-after-free the fuzzer found).
+	 */
+	drm_framebuffer_cleanup(fb);
+	for (i = 0; i < fb->format->num_planes; i++)
+		drm_gem_object_put(fb->obj[i]);
+	kfree(vfb);
 }
 
 static const struct drm_framebuffer_funcs vprime_fb_funcs = {
