@@ -304,9 +304,8 @@ void vprime_composer_work(struct work_struct *work)
 	frame_end = vcrtc->frame_end;
 	crc_on = vcrtc->crc_enabled;
 	vcrtc->frame_pending = false;
-	if (pending)
-		vcrtc->composing = cstate;
 	if (pending) {
+		vcrtc->composing = cstate;
 		job = vcrtc->wb_job;
 		vcrtc->wb_job = NULL;
 		/* This composition reports the CRCs up to @frame_end. */

@@ -120,7 +120,6 @@ struct vprime_job_bo {
 #define VPRIME_JOB_DONE		0	/* the hardware fence was signalled */
 #define VPRIME_JOB_PUSHED	1	/* handed to the scheduler */
 #define VPRIME_JOB_RUNNING	2	/* on the engine, making progress */
-#define VPRIME_JOB_SLOT		3	/* holds one of the file's job slots */
 
 /**
  * struct vprime_job - a submitted command stream

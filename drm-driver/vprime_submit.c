@@ -75,8 +75,8 @@ void vprime_job_put_resources(struct vprime_job *job)
 	kvfree(job->bos);
 	kvfree(job->cmds);
 	dma_fence_put(job->hw_fence);
-	if (test_bit(VPRIME_JOB_SLOT, &job->state))
-		vprime_job_slot_put(job->vfile);
+	/* every job holds one of its file's slots, from its allocation on */
+	vprime_job_slot_put(job->vfile);
 	vprime_gpu_file_put(job->vfile);
 
 	if (test_bit(VPRIME_JOB_PUSHED, &job->state)) {
@@ -523,7 +523,6 @@ int vprime_submit_ioctl(struct drm_device *dev, void *data,
 		return -ENOMEM;
 	}
 
-	set_bit(VPRIME_JOB_SLOT, &job->state);
 	job->gpu = gpu;
 	job->vfile = vfile;
 	kref_get(&vfile->refcount);

@@ -517,7 +517,8 @@ static uint64_t jobs_inflight(int fd)
  * asynchronous (the scheduler's free_job, file release), so wait a bounded
  * time for the counters to come back.
  */
-static void check_freed(int fd, uint64_t live, uint64_t bytes)
+static void check_freed(int fd, uint64_t live, uint64_t bytes,
+			uint64_t fences)
 {
 	int i;
 
@@ -525,7 +526,8 @@ static void check_freed(int fd, uint64_t live, uint64_t bytes)
 		if (!jobs_inflight(fd) &&
 		    vprime_core_stat("live_buffers") == live &&
 		    vprime_core_stat("bytes_system") == bytes &&
-		    !vprime_core_stat("pending_fences"))
+		    !vprime_core_stat("pending_fences") &&
+		    vprime_core_stat("live_fences") == fences)
 			return;
 		usleep(10 * 1000);
 	}
@@ -533,6 +535,7 @@ static void check_freed(int fd, uint64_t live, uint64_t bytes)
 	igt_assert_eq_u64(vprime_core_stat("live_buffers"), live);
 	igt_assert_eq_u64(vprime_core_stat("bytes_system"), bytes);
 	igt_assert_eq_u64(vprime_core_stat("pending_fences"), 0);
+	igt_assert_eq_u64(vprime_core_stat("live_fences"), fences);
 }
 
 enum kill_mode {
@@ -600,7 +603,7 @@ static void test_kill(int fd, enum kill_mode mode)
 	uint64_t live = vprime_core_stat("live_buffers");
 	uint64_t bytes = vprime_core_stat("bytes_system");
 	uint64_t fences = vprime_core_stat("live_fences");
-	int p[2], status, i;
+	int p[2], status;
 	pid_t pid;
 
 	if (mode == KILL_OWN_HEAP_FENCE)
@@ -627,10 +630,7 @@ static void test_kill(int fd, enum kill_mode mode)
 		     "the killed client never finished exiting\n");
 	igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
-	check_freed(fd, live, bytes);
-	for (i = 0; i < 100 && vprime_core_stat("live_fences") != fences; i++)
-		usleep(50 * 1000);
-	igt_assert_eq_u64(vprime_core_stat("live_fences"), fences);
+	check_freed(fd, live, bytes, fences);
 	if (mode == KILL_OWN_HEAP_FENCE)
 		vprime_heap_restore_fence_timeout();
 	check_device_works(fd);
