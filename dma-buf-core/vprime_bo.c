@@ -81,6 +81,45 @@ void vprime_backing_put(struct vprime_backing *backing)
 	kref_put(&backing->refcount, vprime_backing_release);
 }
 
+/*
+ * Backing pages come in chunks of 1 MiB, 64 KiB or one page, the largest
+ * that fits the rest of the BO and is free without reclaim (as the dma-buf
+ * system heap does). A device mapping is built chunk by chunk
+ * (vprime_backing_sg_table()), so mapping 64 MiB walks 64 chunks instead of
+ * 16384 pages and gives the device long segments. Each chunk is split into
+ * order-0 pages, so the rest of the core (page array, faults, vmap,
+ * migration, freeing) handles single pages only.
+ */
+static const unsigned int vprime_backing_orders[] = { 8, 4, 0 };
+
+#define VPRIME_CHUNK_GFP \
+	((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY) & \
+	 ~__GFP_RECLAIM)
+#define VPRIME_PAGE_GFP \
+	(GFP_HIGHUSER | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+static struct page *vprime_backing_alloc_chunk(unsigned long npages,
+					       unsigned int *order)
+{
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vprime_backing_orders); i++) {
+		unsigned int o = vprime_backing_orders[i];
+
+		if (npages < 1UL << o)
+			continue;
+		page = alloc_pages(o ? VPRIME_CHUNK_GFP : VPRIME_PAGE_GFP, o);
+		if (!page)
+			continue;
+		if (o)
+			split_page(page, o);
+		*order = o;
+		return page;
+	}
+	return NULL;
+}
+
 static struct vprime_backing *vprime_backing_alloc(unsigned long npages,
 						   u32 placement)
 {
@@ -95,16 +134,23 @@ static struct vprime_backing *vprime_backing_alloc(unsigned long npages,
 		goto err_unaccount;
 	}
 
-	backing = kvzalloc(struct_size(backing, pages, npages), GFP_KERNEL);
+	/* the chunk orders follow the page array: at most one per page */
+	backing = kvzalloc(size_add(struct_size(backing, pages, npages),
+				    npages), GFP_KERNEL);
 	if (!backing)
 		goto err_unaccount;
+	backing->chunk_order = (u8 *)&backing->pages[npages];
 
-	for (i = 0; i < npages; i++) {
-		backing->pages[i] = alloc_page(GFP_HIGHUSER | __GFP_ZERO |
-					       __GFP_RETRY_MAYFAIL |
-					       __GFP_NOWARN);
-		if (!backing->pages[i])
+	for (i = 0; i < npages; ) {
+		unsigned int order, j;
+		struct page *page;
+
+		page = vprime_backing_alloc_chunk(npages - i, &order);
+		if (!page)
 			goto err_free_pages;
+		backing->chunk_order[backing->nchunks++] = order;
+		for (j = 0; j < 1U << order; j++)
+			backing->pages[i++] = page + j;
 	}
 	kref_init(&backing->refcount);
 	backing->placement = placement;
@@ -118,6 +164,51 @@ err_free_pages:
 err_unaccount:
 	atomic64_sub(bytes, &vprime_stats.bytes[placement]);
 	return ERR_PTR(-ENOMEM);
+}
+
+/**
+ * vprime_backing_sg_table - an sg table of a backing's pages
+ * @backing: the backing
+ * @sgt: the table to fill in (unallocated)
+ * @max_seg: the longest segment the device takes, at least a page
+ *
+ * One entry per physically contiguous chunk, split where a chunk is longer
+ * than @max_seg: O(chunks), not O(pages).
+ *
+ * Returns: 0, -EINVAL for @max_seg under a page, -ENOMEM.
+ */
+int vprime_backing_sg_table(struct vprime_backing *backing,
+			    struct sg_table *sgt, unsigned int max_seg)
+{
+	unsigned long c, first, seg_pages = max_seg >> PAGE_SHIFT;
+	struct scatterlist *sg;
+	unsigned int nents = 0;
+	int ret;
+
+	if (!seg_pages)
+		return -EINVAL;
+	for (c = 0; c < backing->nchunks; c++)
+		nents += DIV_ROUND_UP(1UL << backing->chunk_order[c], seg_pages);
+
+	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	sg = sgt->sgl;
+	for (c = 0, first = 0; c < backing->nchunks; c++) {
+		unsigned long left = 1UL << backing->chunk_order[c];
+
+		while (left) {
+			unsigned long n = min(left, seg_pages);
+
+			sg_set_page(sg, backing->pages[first], n << PAGE_SHIFT,
+				    0);
+			sg = sg_next(sg);
+			first += n;
+			left -= n;
+		}
+	}
+	return 0;
 }
 
 struct vprime_bo *vprime_bo_create(size_t size, u32 placement)

@@ -34,12 +34,16 @@ extern u64 vprime_max_alloc;
  *	stays valid after a migration until its importer unmaps it
  * @placement: VPRIME_PLACEMENT_*; the pages are accounted to it
  * @npages: number of pages
- * @pages: the pages, each allocated and zeroed separately
+ * @nchunks: number of physically contiguous chunks the pages came in
+ * @chunk_order: the order of each chunk, in page order (stored after @pages)
+ * @pages: the pages, zeroed, each a separate order-0 page
  */
 struct vprime_backing {
 	struct kref refcount;
 	u32 placement;
 	unsigned long npages;
+	unsigned long nchunks;
+	u8 *chunk_order;
 	struct page *pages[];
 };
 
@@ -185,6 +189,8 @@ bool vprime_placement_reachable(u32 placement, struct device *dev);
 int vprime_bo_migrate_locked(struct vprime_bo *bo, u32 placement);
 bool vprime_bo_user_mapped(struct vprime_bo *bo);
 void vprime_backing_put(struct vprime_backing *backing);
+int vprime_backing_sg_table(struct vprime_backing *backing,
+			    struct sg_table *sgt, unsigned int max_seg);
 struct vprime_bo *vprime_bo_lookup(u64 id);
 
 /* vprime_exporter.c */

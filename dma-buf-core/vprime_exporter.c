@@ -166,10 +166,8 @@ static struct sg_table *vprime_dmabuf_map(struct dma_buf_attachment *attach,
 
 	/* Migrations run under the resv: the backing is settled here. */
 	backing = bo->backing;
-	ret = sg_alloc_table_from_pages_segment(&vs->base, backing->pages,
-						backing->npages, 0, bo->size,
-						dma_get_max_seg_size(attach->dev),
-						GFP_KERNEL);
+	ret = vprime_backing_sg_table(backing, &vs->base,
+				      dma_get_max_seg_size(attach->dev));
 	if (ret)
 		goto err_free;
 

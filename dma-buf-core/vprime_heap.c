@@ -11,11 +11,13 @@
  *   userspace controls to any dma-buf's reservation object, so tests can
  *   exercise implicit sync (poll, sync-file export, migration waits)
  *   without a GPU; each fence has a fence context of its own;
- * - IMPORT_* (test and debug uapi) attach one of two importer devices
+ * - IMPORT_* (test and debug uapi) attach one of three importer devices
  *   owned by the core to any dma-buf through the importer helpers: "wide"
- *   (64-bit DMA mask), "narrow" (32-bit DMA mask, which can't reach the
- *   local pool) and "small-seg" (DMA segments of half a page, which no
- *   placement can serve).
+ *   (64-bit DMA mask and no segment limit, like a modern GPU), "narrow"
+ *   (32-bit DMA mask, which can't reach the local pool, and the default
+ *   64 KiB segments) and "small-seg" (DMA segments of half a page, which no
+ *   placement can serve). IMPORT_READ makes the importer device read the
+ *   buffer through its mapping's DMA addresses, as a DMA engine does.
  *
  * The test and debug ioctls need CAP_SYS_ADMIN (-EPERM otherwise): a
  * fence that only its creator signals could stall any buffer it is given.
@@ -32,7 +34,10 @@
  * heap file closes after its GPU file).
  */
 #include <linux/capability.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/highmem.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -457,6 +462,101 @@ out_status:
 	return ret;
 }
 
+/*
+ * What the importer device reads at [@offset, @offset + @size) of its
+ * import: the memory at the mapping's DMA addresses, translated back to
+ * physical pages (only valid without an IOMMU, which the caller checked).
+ */
+static int vprime_heap_device_read(struct vprime_import *imp, u64 offset,
+				   u64 size, void *buf)
+{
+	struct device *dev = imp->attach->dev;
+	u64 end = offset + size, pos = 0, copied = 0;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	dma_resv_assert_held(imp->dmabuf->resv);
+	if (!imp->sgt)
+		return -ENODATA;
+	if (imp->dir == DMA_FROM_DEVICE)
+		return -EINVAL;
+
+	for_each_sgtable_dma_sg(imp->sgt, sg, i) {
+		u64 len = sg_dma_len(sg), start, stop;
+		phys_addr_t phys;
+
+		if (pos >= end)
+			break;
+		if (pos + len <= offset) {
+			pos += len;
+			continue;
+		}
+		start = max(offset, pos);
+		stop = min(end, pos + len);
+		phys = dma_to_phys(dev, sg_dma_address(sg)) + (start - pos);
+		while (start < stop) {
+			size_t n = min_t(u64, stop - start,
+					 PAGE_SIZE - offset_in_page(phys));
+			void *vaddr;
+
+			if (!pfn_valid(PHYS_PFN(phys)))
+				return -EIO;
+			vaddr = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
+			memcpy(buf + (start - offset),
+			       vaddr + offset_in_page(phys), n);
+			kunmap_local(vaddr);
+			start += n;
+			phys += n;
+			copied += n;
+		}
+		pos += len;
+	}
+	return copied == size ? 0 : -EIO;
+}
+
+/* IMPORT_READ: see struct vprime_heap_import_read. hf->lock held. */
+static int vprime_heap_ioctl_import_read(struct vprime_heap_file *hf,
+					 void __user *uarg)
+{
+	struct vprime_heap_import_read args;
+	struct vprime_heap_import_obj *obj;
+	struct dma_resv *resv;
+	void *buf;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || !args.size ||
+	    args.size > VPRIME_HEAP_IMPORT_READ_MAX)
+		return -EINVAL;
+
+	obj = xa_load(&hf->imports, args.handle);
+	if (!obj)
+		return -ENOENT;
+	if (args.offset > obj->base.dmabuf->size ||
+	    args.size > obj->base.dmabuf->size - args.offset)
+		return -EINVAL;
+	if (get_dma_ops(obj->base.attach->dev))
+		return -EOPNOTSUPP;
+
+	buf = kvmalloc(args.size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	/* read under the resv, copy out after it: no fault nests in it */
+	resv = obj->base.dmabuf->resv;
+	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (ret)
+		goto out_free;
+	ret = vprime_heap_device_read(&obj->base, args.offset, args.size, buf);
+	dma_resv_unlock(resv);
+	if (!ret && copy_to_user(u64_to_user_ptr(args.data), buf, args.size))
+		ret = -EFAULT;
+out_free:
+	kvfree(buf);
+	return ret;
+}
+
 static long vprime_heap_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
@@ -488,6 +588,15 @@ static long vprime_heap_ioctl(struct file *file, unsigned int cmd,
 		ret = vprime_heap_ioctl_import(hf, cmd, uarg);
 		mutex_unlock(&hf->lock);
 		return ret;
+	case VPRIME_HEAP_IOCTL_IMPORT_READ:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		ret = mutex_lock_interruptible(&hf->lock);
+		if (ret)
+			return ret;
+		ret = vprime_heap_ioctl_import_read(hf, uarg);
+		mutex_unlock(&hf->lock);
+		return ret;
 	default:
 		return -ENOTTY;
 	}
@@ -514,7 +623,7 @@ static const struct {
 	u64 mask;
 	unsigned int max_seg;
 } vprime_heap_importer_dma[VPRIME_HEAP_NUM_IMPORTERS] = {
-	[VPRIME_HEAP_IMPORTER_WIDE] = { DMA_BIT_MASK(64) },
+	[VPRIME_HEAP_IMPORTER_WIDE] = { DMA_BIT_MASK(64), UINT_MAX },
 	[VPRIME_HEAP_IMPORTER_NARROW] = { DMA_BIT_MASK(32) },
 	[VPRIME_HEAP_IMPORTER_SMALL_SEG] = { DMA_BIT_MASK(64), PAGE_SIZE / 2 },
 };

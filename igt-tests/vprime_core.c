@@ -102,6 +102,17 @@
  * SUBTEST: import-static
  * Description: Importer devices attach and map through the importer helpers.
  *
+ * SUBTEST: import-device-read
+ * Description: The importer device reads a buffer through its mapping's DMA
+ *              addresses (segments of 64 KiB and unlimited, the narrow
+ *              importer through bounce buffers where a page is above 4 GiB)
+ *              and sees what the CPU wrote, again after the CPU rewrote it.
+ *
+ * SUBTEST: import-device-read-invalid
+ * Description: IMPORT_READ rejects unknown flags, empty, oversized and
+ *              out-of-range reads, unknown handles, unmapped imports, a
+ *              device-write-only mapping and a bad user pointer.
+ *
  * SUBTEST: fault-attach
  * SUBTEST: fault-map
  * SUBTEST: fault-map-static-attach
@@ -844,6 +855,7 @@ static void test_uapi_needs_admin(void)
 	igt_fork(child, 1) {
 		struct vprime_heap_fence_attach fence = { .fd = fd };
 		struct vprime_heap_import imp = { .fd = fd };
+		struct vprime_heap_import_read rd = { .size = 4 };
 		int cfd;
 
 		igt_assert_eq(setgid(65534), 0);
@@ -854,6 +866,9 @@ static void test_uapi_needs_admin(void)
 		igt_assert_eq(errno, EPERM);
 		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH,
 				    &imp), -1);
+		igt_assert_eq(errno, EPERM);
+		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &rd),
+			      -1);
 		igt_assert_eq(errno, EPERM);
 		cfd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
 		igt_assert_eq(__migrate(cfd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
@@ -1099,6 +1114,148 @@ static void test_import(bool dynamic)
 	igt_assert_eq_u64(core_stat("attachments"), attachments);
 	igt_assert(buffer_has(id, "pins=0 "));
 	igt_assert(buffer_has(id, "attachments=0"));
+	close(fd);
+}
+
+static int __import_read(uint32_t handle, uint64_t offset, uint64_t size,
+			 void *data)
+{
+	struct vprime_heap_import_read args = {
+		.handle = handle,
+		.offset = offset,
+		.size = size,
+		.data = to_user_pointer(data),
+	};
+
+	if (ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &args))
+		return -errno;
+	return 0;
+}
+
+/* The device sees word i of [@offset, @offset + @size) as @seed + i. */
+static void device_check(uint32_t h, uint64_t offset, uint64_t size,
+			 uint32_t seed)
+{
+	uint32_t *buf = malloc(VPRIME_HEAP_IMPORT_READ_MAX);
+	uint64_t i, n;
+
+	igt_assert(buf);
+	for (; size; offset += n, size -= n) {
+		n = size < VPRIME_HEAP_IMPORT_READ_MAX ?
+			size : VPRIME_HEAP_IMPORT_READ_MAX;
+		igt_assert_eq(__import_read(h, offset, n, buf), 0);
+		for (i = 0; i < n / 4; i++)
+			igt_assert_f(buf[i] == (uint32_t)(seed + offset / 4 + i),
+				     "device word %" PRIu64 ": %#x != %#x\n",
+				     offset / 4 + i, buf[i],
+				     (uint32_t)(seed + offset / 4 + i));
+	}
+	free(buf);
+}
+
+/*
+ * 3 MiB + 84 KiB: backing chunks of 1 MiB, 64 KiB and single pages, so the
+ * mappings have segments of every length and boundaries between them.
+ */
+#define DEVICE_READ_SIZE (3 * SZ_1M + 21 * SZ_4K)
+
+static void test_import_device_read(void)
+{
+	static const struct {
+		uint32_t placement, importer;
+	} cases[] = {
+		{ VPRIME_HEAP_PLACEMENT_SYSTEM, VPRIME_HEAP_IMPORTER_WIDE },
+		{ VPRIME_HEAP_PLACEMENT_SYSTEM, VPRIME_HEAP_IMPORTER_NARROW },
+		{ VPRIME_HEAP_PLACEMENT_LOCAL, VPRIME_HEAP_IMPORTER_WIDE },
+	};
+	const uint64_t size = DEVICE_READ_SIZE;
+	unsigned int c;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		int fd = heap_alloc(size, cases[c].placement);
+		uint32_t h, dir, seed = 0x1000 * (c + 1);
+		uint8_t part[SZ_64K + 12];
+		uint64_t off, i;
+
+		igt_debug("placement %u importer %u\n", cases[c].placement,
+			  cases[c].importer);
+		fill(fd, size, seed);
+		h = import_attach(fd, cases[c].importer, 0);
+		for (dir = VPRIME_HEAP_IMPORT_DIR_BIDIRECTIONAL;
+		     dir <= VPRIME_HEAP_IMPORT_DIR_TO_DEVICE; dir++) {
+			igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP,
+						  h, dir, NULL), 0);
+			device_check(h, 0, size, seed);
+			igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_UNMAP,
+						  h, 0, NULL), 0);
+		}
+
+		/* unaligned, across the 1 MiB and 64 KiB chunk boundaries */
+		igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h,
+					  VPRIME_HEAP_IMPORT_DIR_TO_DEVICE,
+					  NULL), 0);
+		for (off = SZ_1M - 6; off < size; off += 2 * SZ_1M - SZ_64K) {
+			uint64_t n = off + sizeof(part) <= size ?
+				sizeof(part) : size - off;
+
+			igt_assert_eq(__import_read(h, off, n, part), 0);
+			for (i = 0; i < n; i++) {
+				uint64_t b = off + i;
+				uint32_t w = seed + b / 4;
+
+				igt_assert_eq(part[i],
+					      (uint8_t)(w >> (8 * (b % 4))));
+			}
+		}
+
+		/* the CPU rewrites it while mapped: END syncs the mapping */
+		fill(fd, size, ~seed);
+		device_check(h, 0, size, ~seed);
+		import_detach(h);
+		close(fd);
+	}
+}
+
+static void test_import_device_read_invalid(void)
+{
+	const uint64_t max = VPRIME_HEAP_IMPORT_READ_MAX;
+	int fd = heap_alloc(2 * SZ_1M, VPRIME_HEAP_PLACEMENT_SYSTEM);
+	struct vprime_heap_import_read args = { 0 };
+	uint32_t h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, 0);
+	char *buf = malloc(max + SZ_4K);
+
+	igt_assert(buf);
+	/* not mapped */
+	igt_assert_eq(__import_read(h, 0, SZ_4K, buf), -ENODATA);
+	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h,
+				  VPRIME_HEAP_IMPORT_DIR_FROM_DEVICE, NULL), 0);
+	igt_assert_eq(__import_read(h, 0, SZ_4K, buf), -EINVAL);
+	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h,
+				  VPRIME_HEAP_IMPORT_DIR_TO_DEVICE, NULL), 0);
+	igt_assert_eq(__import_read(h, 0, SZ_4K, buf), 0);
+
+	igt_assert_eq(__import_read(h, 0, 0, buf), -EINVAL);
+	igt_assert_eq(__import_read(h, 0, max + 1, buf), -EINVAL);
+	igt_assert_eq(__import_read(h, 2 * SZ_1M - 4, 8, buf), -EINVAL);
+	igt_assert_eq(__import_read(h, 2 * SZ_1M + 1, 1, buf), -EINVAL);
+	igt_assert_eq(__import_read(h, UINT64_MAX - 2, 4, buf), -EINVAL);
+	igt_assert_eq(__import_read(h + 100, 0, 4, buf), -ENOENT);
+	igt_assert_eq(__import_read(h, 0, SZ_4K, (void *)8), -EFAULT);
+	igt_assert_eq(__import_read(h, 2 * SZ_1M - 4, 4, buf), 0);
+
+	args.handle = h;
+	args.size = 4;
+	args.data = to_user_pointer(buf);
+	args.flags = 1;
+	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &args), -1);
+	igt_assert_eq(errno, EINVAL);
+	args.flags = 1u << 31;
+	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &args), -1);
+	igt_assert_eq(errno, EINVAL);
+
+	import_detach(h);
+	igt_assert_eq(__import_read(h, 0, 4, buf), -ENOENT);
+	free(buf);
 	close(fd);
 }
 
@@ -1941,6 +2098,15 @@ igt_main
 		     "framework.");
 	igt_subtest("import-static")
 		test_import(false);
+
+	igt_describe("The importer device reads a buffer through its "
+		     "mapping's DMA addresses and sees what the CPU wrote.");
+	igt_subtest("import-device-read")
+		test_import_device_read();
+	igt_describe("IMPORT_READ rejects bad flags, sizes, ranges, handles, "
+		     "mappings and pointers.");
+	igt_subtest("import-device-read-invalid")
+		test_import_device_read_invalid();
 
 	igt_describe("fail_next_attach fails one attach with -EBUSY.");
 	igt_subtest("fault-attach")

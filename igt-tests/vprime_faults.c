@@ -1122,6 +1122,7 @@ struct heap_ctx {
 	struct vprime_heap_alloc alloc;
 	struct vprime_heap_import imp;
 	unsigned int which;
+	uint32_t data[65536 / 4];	/* IMPORT_READ's destination */
 };
 
 static void heap_setup(void *p)
@@ -1134,10 +1135,11 @@ static void heap_setup(void *p)
 	c->sf = -1;
 	c->handle = 0;
 	memset(&c->imp, 0, sizeof(c->imp));
-	if (c->which >= 4 && c->which <= 7) {	/* needs an attached import */
+	/* these need an attached import */
+	if ((c->which >= 4 && c->which <= 7) || c->which == 12) {
 		c->imp.fd = (uint32_t)c->buf;
 		igt_assert_eq(xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH, &c->imp), 0);
-		if (c->which == 6) {	/* unmap needs a map */
+		if (c->which == 6 || c->which == 12) {	/* unmap, read need a map */
 			igt_assert_eq(xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_MAP, &c->imp), 0);
 		}
 	}
@@ -1164,6 +1166,7 @@ static int heap_call(void *p)
 	struct dma_buf_sync s = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW };
 	struct dma_buf_export_sync_file e = { .flags = DMA_BUF_SYNC_RW };
 	struct dma_buf_import_sync_file i = { .flags = DMA_BUF_SYNC_WRITE, .fd = c->sf };
+	struct vprime_heap_import_read rd = { 0 };
 	int ret;
 
 	switch (c->which) {
@@ -1195,8 +1198,12 @@ static int heap_call(void *p)
 		if (!ret)
 			close(e.fd);
 		return ret;
+	case 11: return xioctl(c->buf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &i);
 	default:
-		return xioctl(c->buf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &i);
+		rd.handle = c->imp.handle;
+		rd.size = sizeof(c->data);
+		rd.data = to_user_pointer(c->data);
+		return xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &rd);
 	}
 }
 
@@ -1219,7 +1226,7 @@ static void heap_undo(void *p, int ret)
 static const char *const heap_names[] = {
 	"ALLOC", "MIGRATE", "FENCE_ATTACH", "FENCE_SIGNAL", "IMPORT_MAP",
 	"IMPORT_QUERY", "IMPORT_UNMAP", "IMPORT_DETACH", "IMPORT_ATTACH",
-	"DMA_BUF_SYNC", "EXPORT_SYNC_FILE", "IMPORT_SYNC_FILE",
+	"DMA_BUF_SYNC", "EXPORT_SYNC_FILE", "IMPORT_SYNC_FILE", "IMPORT_READ",
 };
 
 static void test_fail_nth_heap(void)

@@ -72,6 +72,9 @@ debug-modules: debug-kernel
 		--exclude='*.mod.c' --exclude='*' drm-driver/ $(DEBUG_OUT)/src/drm-driver/ && \
 	rsync -a --delete include/ $(DEBUG_OUT)/src/include/ && \
 	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src/dma-buf-core W=1 modules && \
+	if [ $(DEBUG_OUT)/src/drm-driver/Module.symvers -ot \
+	     $(DEBUG_OUT)/src/dma-buf-core/Module.symvers ]; then \
+		rm -f $(DEBUG_OUT)/src/drm-driver/Module.symvers; fi && \
 	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src/drm-driver W=1 \
 		KBUILD_EXTRA_SYMBOLS=$(DEBUG_OUT)/src/dma-buf-core/Module.symvers modules
 

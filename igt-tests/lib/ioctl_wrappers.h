@@ -19,4 +19,10 @@ off_t prime_get_size(int dma_buf_fd);
 void prime_sync_start(int dma_buf_fd, bool write);
 void prime_sync_end(int dma_buf_fd, bool write);
 
+/* As upstream's: a pointer as a __u64 ioctl field. */
+static inline uint64_t to_user_pointer(const void *ptr)
+{
+	return (uintptr_t)ptr;
+}
+
 #endif /* IOCTL_WRAPPERS_H */

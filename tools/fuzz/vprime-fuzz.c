@@ -1493,6 +1493,30 @@ signal:
 	}
 }
 
+/* IMPORT_READ: a valid destination is c->scratch, so only sizes it holds */
+static void op_heap_import_read(struct ctx *c, int fd)
+{
+	struct vprime_heap_import_read a = { 0 };
+	struct res r;
+
+	if (pool_pick(c, R_HIMPORT, &r) && chance(c, 90)) {
+		fd = P.heap[r.dev];
+		a.handle = (uint32_t)r.val;
+	} else {
+		a.handle = any32(c);
+	}
+	a.flags = flags(c, 0);
+	a.offset = chance(c, 80) ? rn(c, 1 << 20) : any64(c);
+	if (chance(c, 90)) {
+		a.size = 1 + rn(c, sizeof(c->scratch) - 1); /* uptr() may add 1 */
+		a.data = uptr(c, c->scratch);
+	} else {
+		a.size = any64(c);
+		a.data = 0x10;	/* never written: EINVAL or EFAULT */
+	}
+	xioctl(c, "IMPORT_READ", fd, VPRIME_HEAP_IOCTL_IMPORT_READ, &a, sizeof(a));
+}
+
 static void op_heap_import(struct ctx *c)
 {
 	struct vprime_heap_import a = { 0 };
@@ -1504,9 +1528,13 @@ static void op_heap_import(struct ctx *c)
 		{ "IMPORT_QUERY", VPRIME_HEAP_IOCTL_IMPORT_QUERY },
 	};
 	struct res r;
-	unsigned int k = rn(c, 5);
+	unsigned int k = rn(c, 6);
 
-	if (k == 4 || !P.count[R_HIMPORT]) {
+	if (k == 5 && P.count[R_HIMPORT]) {
+		op_heap_import_read(c, fd);
+		return;
+	}
+	if (k >= 4 || !P.count[R_HIMPORT]) {
 		a.fd = (uint32_t)pick_fd(c, R_DMABUF, NULL);
 		a.importer = chance(c, 90) ? rn(c, 2) : any32(c);
 		a.flags = flags(c, VPRIME_HEAP_IMPORT_STATIC);

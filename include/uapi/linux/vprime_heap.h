@@ -153,6 +153,37 @@ struct vprime_heap_import {
 	__u32 pad;
 };
 
+/**
+ * struct vprime_heap_import_read - VPRIME_HEAP_IOCTL_IMPORT_READ
+ * @handle: an import of this file (-ENOENT if unknown)
+ * @flags: must be 0
+ * @offset: first byte of the dma-buf to read
+ * @size: bytes to read, 1 to VPRIME_HEAP_IMPORT_READ_MAX, with
+ *	@offset + @size at most the dma-buf's size
+ * @data: user pointer to @size bytes that receive what the device read
+ *
+ * The importer device reads the buffer as a DMA engine does: through the
+ * DMA addresses of the import's current mapping, which must exist
+ * (IMPORT_MAP; -ENODATA if there is none, for example after a move
+ * invalidated it) and let the device read (-EINVAL for
+ * VPRIME_HEAP_IMPORT_DIR_FROM_DEVICE). It neither waits for fences nor
+ * does cache maintenance: it sees what the exporter made visible to the
+ * device, so data the CPU wrote is there after DMA_BUF_IOCTL_SYNC END
+ * (end_cpu_access syncs every mapping for its device, bounce buffers
+ * included). -EOPNOTSUPP if the device's DMA addresses are not physical
+ * addresses (an IOMMU). Returns -EIO if the mapping doesn't cover the
+ * range, which is an exporter bug.
+ */
+struct vprime_heap_import_read {
+	__u32 handle;
+	__u32 flags;
+	__u64 offset;
+	__u64 size;
+	__u64 data;
+};
+
+#define VPRIME_HEAP_IMPORT_READ_MAX	(1u << 20)
+
 #define VPRIME_HEAP_IOC_MAGIC		'V'
 
 #define VPRIME_HEAP_IOCTL_ALLOC \
@@ -173,5 +204,7 @@ struct vprime_heap_import {
 	_IOW(VPRIME_HEAP_IOC_MAGIC, 0x07, struct vprime_heap_import)
 #define VPRIME_HEAP_IOCTL_IMPORT_QUERY \
 	_IOWR(VPRIME_HEAP_IOC_MAGIC, 0x08, struct vprime_heap_import)
+#define VPRIME_HEAP_IOCTL_IMPORT_READ \
+	_IOW(VPRIME_HEAP_IOC_MAGIC, 0x09, struct vprime_heap_import_read)
 
 #endif /* _UAPI_LINUX_VPRIME_HEAP_H */
