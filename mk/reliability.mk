@@ -52,7 +52,8 @@ trinity: modules
 		tools/fuzz/run-trinity $(TRINITY_SECONDS) $(TRINITY_SEED)
 
 soak: all
-	vm/run $(VM_ARGS) --timeout $$(($(N) * 900 + 600)) --modparam vprime.num_gpus=2 \
+	vm/run $(VM_ARGS) --timeout $$(($(N) * 900 + 600)) --memory 6144 \
+		--modparam vprime.num_gpus=2 \
 		-- tools/fuzz/soak $(N)
 
 debug-kernel:
