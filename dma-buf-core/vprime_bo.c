@@ -2,8 +2,9 @@
 /*
  * DOC: vprime_core buffer objects
  *
- * A BO is an array of separately allocated, zeroed pages (a "backing") in
- * one of two placements:
+ * A BO is an array of zeroed order-0 pages (a "backing", allocated in
+ * physically contiguous chunks where memory allows) in one of two
+ * placements:
  *
  * - "system": ordinary system memory, reachable by every DMA-capable
  *   device (the DMA API bounces if it has to);

@@ -580,21 +580,16 @@ static long vprime_heap_ioctl(struct file *file, unsigned int cmd,
 	case VPRIME_HEAP_IOCTL_IMPORT_UNMAP:
 	case VPRIME_HEAP_IOCTL_IMPORT_DETACH:
 	case VPRIME_HEAP_IOCTL_IMPORT_QUERY:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		ret = mutex_lock_interruptible(&hf->lock);
-		if (ret)
-			return ret;
-		ret = vprime_heap_ioctl_import(hf, cmd, uarg);
-		mutex_unlock(&hf->lock);
-		return ret;
 	case VPRIME_HEAP_IOCTL_IMPORT_READ:
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		ret = mutex_lock_interruptible(&hf->lock);
 		if (ret)
 			return ret;
-		ret = vprime_heap_ioctl_import_read(hf, uarg);
+		if (cmd == VPRIME_HEAP_IOCTL_IMPORT_READ)
+			ret = vprime_heap_ioctl_import_read(hf, uarg);
+		else
+			ret = vprime_heap_ioctl_import(hf, cmd, uarg);
 		mutex_unlock(&hf->lock);
 		return ret;
 	default:
