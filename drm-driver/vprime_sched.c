@@ -51,9 +51,11 @@ static const u32 vprime_bar_colours[8] = {
 };
 
 /*
- * Complete @job once: account its engine time, record @error on the
- * finished fence and signal the hardware fence. Safe in any context.
- * Returns false when the job had already been completed.
+ * Complete @job once: account its engine time (and a timeout, -ETIMEDOUT),
+ * record @error on the finished fence and signal the hardware fence. The
+ * statistics come first, so whoever sees the fence signalled sees them.
+ * Safe in any context. Returns false when the job had already been
+ * completed.
  */
 static bool vprime_job_complete(struct vprime_job *job, int error)
 {
@@ -67,6 +69,8 @@ static bool vprime_job_complete(struct vprime_job *job, int error)
 	busy = ktime_to_ns(ktime_sub(ktime_get(), job->start));
 	if (busy > 0)
 		atomic64_add(busy, &job->vfile->busy_ns);
+	if (error == -ETIMEDOUT)
+		atomic64_inc(&gpu->jobs_timedout);
 
 	spin_lock_irqsave(&gpu->active_lock, flags);
 	if (gpu->active_job == job)
@@ -426,7 +430,6 @@ vprime_sched_timedout_job(struct drm_sched_job *sched_job)
 		 * list advanced.
 		 */
 	} else if (vprime_job_complete(job, -ETIMEDOUT)) {
-		atomic64_inc(&gpu->jobs_timedout);
 		drm_notice(&gpu->base, "job %llu timed out after %u ms\n",
 			   sched_job->id, READ_ONCE(gpu->job_timeout_ms));
 	}
