@@ -29,10 +29,13 @@ core:
 
 # 6.1's modpost doesn't depend on KBUILD_EXTRA_SYMBOLS: when the core's
 # symbol versions change, drop the driver's Module.symvers so that modpost
-# runs again and vprime.ko gets the new CRCs.
+# runs again and vprime.ko gets the new CRCs. $(call
+# drop-stale-symvers,DRIVER-DIR,CORE-DIR); the debug-modules build uses it too.
+drop-stale-symvers = if [ $(1)/Module.symvers -ot $(2)/Module.symvers ]; then \
+	rm -f $(1)/Module.symvers; fi
+
 driver: core
-	@if [ $(DRV_DIR)/Module.symvers -ot $(CORE_DIR)/Module.symvers ]; then \
-		rm -f $(DRV_DIR)/Module.symvers; fi
+	@$(call drop-stale-symvers,$(DRV_DIR),$(CORE_DIR))
 	$(KMAKE) M=$(DRV_DIR) KBUILD_EXTRA_SYMBOLS=$(CORE_DIR)/Module.symvers modules
 
 modules: driver
@@ -43,13 +46,15 @@ tests:
 demo-bin:
 	@if [ -f userspace-demo/Makefile ]; then $(MAKE) -C userspace-demo; fi
 
-# 6 GiB of guest RAM puts pages above 4 GiB, so the narrow (32-bit)
-# importer's mappings go through swiotlb bounce buffers, which
-# igt@vprime_core@import-device-read checks the exporter keeps in sync.
+# The guest the suite runs in, for check and soak alike. 6 GiB of RAM puts
+# pages above 4 GiB, so the narrow (32-bit) importer's mappings go through
+# swiotlb bounce buffers, which igt@vprime_core@import-device-read checks
+# the exporter keeps in sync; two GPUs for the multi-GPU PRIME subtests.
+SUITE_VM_ARGS := --memory 6144 --modparam vprime.num_gpus=2
+
 check: deps
 	$(MAKE) all
-	vm/run --timeout $${CHECK_TIMEOUT:-2400} --memory 6144 --modparam vprime.num_gpus=2 \
-		-- igt-tests/run-tests
+	vm/run --timeout $${CHECK_TIMEOUT:-2400} $(SUITE_VM_ARGS) -- igt-tests/run-tests
 
 lint: deps
 	@scripts/install-deps lint

@@ -52,8 +52,7 @@ trinity: modules
 		tools/fuzz/run-trinity $(TRINITY_SECONDS) $(TRINITY_SEED)
 
 soak: all
-	vm/run $(VM_ARGS) --timeout $$(($(N) * 900 + 600)) --memory 6144 \
-		--modparam vprime.num_gpus=2 \
+	vm/run $(SUITE_VM_ARGS) $(VM_ARGS) --timeout $$(($(N) * 900 + 600)) \
 		-- tools/fuzz/soak $(N)
 
 debug-kernel:
@@ -73,9 +72,7 @@ debug-modules: debug-kernel
 		--exclude='*.mod.c' --exclude='*' drm-driver/ $(DEBUG_OUT)/src/drm-driver/ && \
 	rsync -a --delete include/ $(DEBUG_OUT)/src/include/ && \
 	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src/dma-buf-core W=1 modules && \
-	if [ $(DEBUG_OUT)/src/drm-driver/Module.symvers -ot \
-	     $(DEBUG_OUT)/src/dma-buf-core/Module.symvers ]; then \
-		rm -f $(DEBUG_OUT)/src/drm-driver/Module.symvers; fi && \
+	$(call drop-stale-symvers,$(DEBUG_OUT)/src/drm-driver,$(DEBUG_OUT)/src/dma-buf-core) && \
 	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src/drm-driver W=1 \
 		KBUILD_EXTRA_SYMBOLS=$(DEBUG_OUT)/src/dma-buf-core/Module.symvers modules
 
