@@ -12,10 +12,12 @@
 BENCH_BUILD := bench/build
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_PROG_SRCS := $(filter-out bench/igt_shim.c,$(BENCH_SRCS))
-BENCH_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+# Recursive (=): pkg-config runs only when a bench binary is built, after
+# scripts/install-deps, never while a Makefile is read.
+BENCH_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 		-Wno-missing-field-initializers -D_GNU_SOURCE \
 		-Iinclude/uapi $(shell pkg-config --cflags libdrm)
-BENCH_LIBS := $(shell pkg-config --libs libdrm) -lpthread -lm
+BENCH_LIBS = $(shell pkg-config --libs libdrm) -lpthread -lm
 BENCH_MEMORY ?= 4096
 BENCH_TIMEOUT ?= 1500
 

@@ -22,6 +22,7 @@ demo-deps:
 
 demo-build: demo-deps
 	@echo "[demo 2/3] build: modules (vprime_core.ko, vprime.ko) and vprime-demo"
+	@mkdir -p $(CURDIR)/out
 	@$(MAKE) --no-print-directory modules demo-bin > $(CURDIR)/out/demo-build.log 2>&1 || \
 		{ tail -n 30 $(CURDIR)/out/demo-build.log; \
 		  echo "[demo] build failed: out/demo-build.log"; exit 1; }
