@@ -13,35 +13,21 @@
 KVER ?= $(eval KVER := $(shell scripts/kver))$(KVER)
 KDIR ?= /lib/modules/$(KVER)/build
 
-CORE_DIR := $(CURDIR)/dma-buf-core
-DRV_DIR := $(CURDIR)/drm-driver
-KMAKE = $(MAKE) -C $(KDIR) W=1
+KMAKE = $(MAKE) -C $(KDIR) W=1 M=$(CURDIR)
 
 KERNEL_SRCS = $(filter-out %.mod.c,$(wildcard dma-buf-core/*.[ch] drm-driver/*.[ch])) \
 	      $(wildcard include/uapi/*/*.h)
 
-.PHONY: all modules core driver tests demo-bin check lint deps clean
+.PHONY: all modules tests demo-bin check lint deps clean
 
 all: modules tests demo-bin
 
 deps:
 	@scripts/install-deps
 
-core:
-	$(KMAKE) M=$(CORE_DIR) modules
-
-# 6.1's modpost doesn't depend on KBUILD_EXTRA_SYMBOLS: when the core's
-# symbol versions change, drop the driver's Module.symvers so that modpost
-# runs again and vprime.ko gets the new CRCs. $(call
-# drop-stale-symvers,DRIVER-DIR,CORE-DIR); the debug-modules build uses it too.
-drop-stale-symvers = if [ $(1)/Module.symvers -ot $(2)/Module.symvers ]; then \
-	rm -f $(1)/Module.symvers; fi
-
-driver: core
-	@$(call drop-stale-symvers,$(DRV_DIR),$(CORE_DIR))
-	$(KMAKE) M=$(DRV_DIR) KBUILD_EXTRA_SYMBOLS=$(CORE_DIR)/Module.symvers modules
-
-modules: driver
+# Both modules, one modpost run (the top-level Kbuild).
+modules:
+	$(KMAKE) modules
 
 tests:
 	$(MAKE) -C igt-tests
@@ -67,8 +53,7 @@ lint: deps
 	scripts/lint $(KERNEL_SRCS)
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(CORE_DIR) clean
-	$(MAKE) -C $(KDIR) M=$(DRV_DIR) clean
+	$(KMAKE) clean
 	-$(MAKE) -C igt-tests clean
 	-@if [ -f userspace-demo/Makefile ]; then $(MAKE) -C userspace-demo clean; fi
 

@@ -21,7 +21,7 @@ PREFIX ?= /usr/local
 DKMS_NAME := vprime
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC ?=
-DKMS_FILES = dkms.conf dma-buf-core/Kbuild drm-driver/Kbuild \
+DKMS_FILES = dkms.conf Kbuild dma-buf-core/Kbuild drm-driver/Kbuild \
 	     $(filter-out %.mod.c,$(wildcard dma-buf-core/*.[ch] drm-driver/*.[ch])) \
 	     $(wildcard include/uapi/*/*.h)
 MODDIR = $(DESTDIR)/lib/modules/$(KVER)/extra
