@@ -260,6 +260,11 @@ struct vprime_wb_job;
  * @crc_next_valid: @crc_next continues the CRCs reported since the source
  *	was selected and the CRTC enabled
  * @frames_behind: vblanks that found the previous composition still pending
+ * @composing: the state whose buffers the running composition reads, or
+ *	NULL; a flip event for a newer state waits until it is done
+ * @flip_event: the event of the last committed flip, not sent yet
+ * @flip_due: the vblank that latched @flip_event has passed; it is sent as
+ *	soon as no composition of an older state runs
  * @wb_wait: woken when @wb_job is taken
  * @stats_lock: protects @stats
  * @stats: composition times, shown in debugfs
