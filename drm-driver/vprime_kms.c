@@ -3,11 +3,15 @@
  * DOC: vprime display devices
  *
  * The platform driver "vprime-kms" and its devices ("num_displays" of
- * them), each a DRM device "vprime_kms" with DRIVER_MODESET, DRIVER_ATOMIC
- * and DRIVER_GEM: one CRTC, a primary plane, "num_overlays" overlay planes,
- * a cursor plane, a virtual connector and a writeback connector. Buffers
- * are the GEM objects of vprime_gem.h (dumb buffers, PRIME import and
- * export), mapped for the platform device, which has a 64-bit DMA mask.
+ * them), each a DRM device "vprime_kms" with DRIVER_MODESET, DRIVER_ATOMIC,
+ * DRIVER_GEM, DRIVER_SYNCOBJ and DRIVER_SYNCOBJ_TIMELINE: one CRTC, a
+ * primary plane, "num_overlays" overlay planes, a cursor plane, a virtual
+ * connector and a writeback connector. Buffers are the GEM objects of
+ * vprime_gem.h (dumb buffers, PRIME import and export), mapped for the
+ * platform device, which has a 64-bit DMA mask. Syncobjs, binary and
+ * timeline, let a compositor that implements explicit sync keep its
+ * timelines on the display device: a point's fence exported as a sync_file
+ * is a plane's IN_FENCE_FD like any other.
  *
  * Commits use the atomic helpers, with one change: the helpers wait for the
  * plane fences without a bound, so the planes hand their fences (explicit
@@ -184,7 +188,8 @@ static void vprime_kms_debugfs_init(struct drm_minor *minor)
 }
 
 static const struct drm_driver vprime_kms_driver = {
-	.driver_features = DRIVER_MODESET | DRIVER_ATOMIC | DRIVER_GEM,
+	.driver_features = DRIVER_MODESET | DRIVER_ATOMIC | DRIVER_GEM |
+			   DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE,
 	.fops = &vprime_kms_fops,
 	.dumb_create = vprime_gem_dumb_create,
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
