@@ -414,6 +414,7 @@ static int vprime_compose_stats_show(struct seq_file *m, void *data)
 {
 	struct vprime_crtc *vcrtc = m->private;
 	struct vprime_compose_stats stats;
+	bool flip, capture;
 	u64 behind;
 
 	mutex_lock(&vcrtc->stats_lock);
@@ -422,6 +423,8 @@ static int vprime_compose_stats_show(struct seq_file *m, void *data)
 
 	spin_lock_irq(&vcrtc->lock);
 	behind = vcrtc->frames_behind;
+	flip = vcrtc->flip_event;
+	capture = vcrtc->wb_job;
 	spin_unlock_irq(&vcrtc->lock);
 
 	seq_printf(m, "size: %ux%u\n", stats.width, stats.height);
@@ -434,6 +437,8 @@ static int vprime_compose_stats_show(struct seq_file *m, void *data)
 	seq_printf(m, "vblanks_behind: %llu\n", behind);
 	seq_printf(m, "fence_timeouts: %d\n",
 		   atomic_read(&vcrtc->fence_timeouts));
+	seq_printf(m, "flip_pending: %d\n", flip);
+	seq_printf(m, "capture_pending: %d\n", capture);
 
 	return 0;
 }
@@ -476,8 +481,10 @@ static const struct file_operations vprime_compose_stats_fops = {
  * @vcrtc: the CRTC
  * @root: the DRM minor's debugfs directory
  *
- * "vprime_compose_stats" shows the per-frame composition times; writing
- * to it resets them.
+ * "vprime_compose_stats" shows the per-frame composition times, and
+ * whether a flip event and a writeback capture are pending on the CRTC;
+ * writing to it resets the times. Each CRTC has one in crtc-N/, and CRTC 0's
+ * is also at the top of the minor's directory.
  */
 void vprime_composer_debugfs_init(struct vprime_crtc *vcrtc,
 				  struct dentry *root)

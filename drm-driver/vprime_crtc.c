@@ -213,6 +213,15 @@ static struct drm_crtc_state *vprime_crtc_duplicate_state(struct drm_crtc *crtc)
 	return &vstate->base;
 }
 
+/* crtc-N/vprime_compose_stats; the directory exists once registered. */
+static int vprime_crtc_late_register(struct drm_crtc *crtc)
+{
+#ifdef CONFIG_DEBUG_FS
+	vprime_composer_debugfs_init(to_vprime_crtc(crtc), crtc->debugfs_entry);
+#endif
+	return 0;
+}
+
 static const struct drm_crtc_funcs vprime_crtc_funcs = {
 	.set_config = drm_atomic_helper_set_config,
 	.page_flip = drm_atomic_helper_page_flip,
@@ -226,6 +235,7 @@ static const struct drm_crtc_funcs vprime_crtc_funcs = {
 	.get_crc_sources = vprime_crc_get_sources,
 	.verify_crc_source = vprime_crc_verify_source,
 	.set_crc_source = vprime_crc_set_source,
+	.late_register = vprime_crtc_late_register,
 };
 
 static enum drm_mode_status

@@ -3,11 +3,19 @@
  * DOC: vprime display devices
  *
  * The platform driver "vprime-kms" and its devices ("num_displays" of
- * them), each a DRM device "vprime_kms" with DRIVER_MODESET, DRIVER_ATOMIC
- * and DRIVER_GEM: one CRTC, a primary plane, "num_overlays" overlay planes,
- * a cursor plane, a virtual connector and a writeback connector. Buffers
- * are the GEM objects of vprime_gem.h (dumb buffers, PRIME import and
- * export), mapped for the platform device, which has a 64-bit DMA mask.
+ * them), each a DRM device "vprime_kms" with DRIVER_MODESET, DRIVER_ATOMIC,
+ * DRIVER_GEM, DRIVER_SYNCOBJ and DRIVER_SYNCOBJ_TIMELINE, with
+ * "num_outputs" pipes. A pipe is a CRTC, its primary plane, "num_overlays"
+ * overlay planes and cursor plane (possible_crtcs: that CRTC only), a
+ * virtual connector whose encoder drives that CRTC only, and a writeback
+ * connector capturing that CRTC, whose encoder is the one clone of the
+ * output's (possible_clones). Each CRTC has its own vblank timer, composer
+ * and CRC, so the outputs flip independently. Buffers are the GEM objects of
+ * vprime_gem.h (dumb buffers, PRIME import and export), mapped for the
+ * platform device, which has a 64-bit DMA mask. Syncobjs, binary and
+ * timeline, let a compositor that implements explicit sync keep its
+ * timelines on the display device: a point's fence exported as a sync_file
+ * is a plane's IN_FENCE_FD like any other.
  *
  * Commits use the atomic helpers, with one change: the helpers wait for the
  * plane fences without a bound, so the planes hand their fences (explicit
@@ -52,6 +60,11 @@ static unsigned int num_displays = 1;
 module_param(num_displays, uint, 0444);
 MODULE_PARM_DESC(num_displays, "Number of display devices (default 1, max 8)");
 
+static unsigned int num_outputs = 1;
+module_param(num_outputs, uint, 0444);
+MODULE_PARM_DESC(num_outputs,
+		 "Outputs (CRTC, planes, connector, writeback) per display (default 1, 1-8; at most 32 planes per display); out of range refuses the load");
+
 static unsigned int num_overlays = 2;
 module_param(num_overlays, uint, 0444);
 MODULE_PARM_DESC(num_overlays, "Overlay planes per display (default 2, max 8)");
@@ -86,7 +99,8 @@ static void vprime_kms_wait_fences(struct drm_atomic_state *state)
 		msecs_to_jiffies(kms->config.fence_timeout_ms);
 	struct drm_plane_state *old_state, *new_state;
 	struct drm_plane *plane;
-	bool timed_out = false;
+	u32 timed_out = 0;
+	struct drm_crtc *crtc;
 	int i;
 
 	for_each_oldnew_plane_in_state(state, plane, old_state, new_state, i) {
@@ -109,11 +123,14 @@ static void vprime_kms_wait_fences(struct drm_atomic_state *state)
 			       plane->base.id, plane->name,
 			       ret ? "failed" : "timed out");
 		vprime_plane_keep_previous(old_state, new_state);
-		timed_out = true;
+		crtc = new_state->crtc ?: old_state->crtc;
+		if (crtc)
+			timed_out |= drm_crtc_mask(crtc);
 	}
 
-	if (timed_out)
-		atomic_inc(&kms->crtc.fence_timeouts);
+	drm_for_each_crtc(crtc, dev)
+		if (timed_out & drm_crtc_mask(crtc))
+			atomic_inc(&to_vprime_crtc(crtc)->fence_timeouts);
 }
 
 static void vprime_kms_commit_tail(struct drm_atomic_state *state)
@@ -161,6 +178,7 @@ static int vprime_kms_config_show(struct seq_file *m, void *data)
 	struct vprime_kms_device *kms = to_vprime_kms(node->minor->dev);
 	const struct vprime_kms_config *cfg = &kms->config;
 
+	seq_printf(m, "num_outputs=%u\n", cfg->num_outputs);
 	seq_printf(m, "num_overlays=%u\n", cfg->num_overlays);
 	seq_printf(m, "refresh=%u\n", cfg->refresh);
 	seq_printf(m, "preferred_mode=%ux%u\n", cfg->pref_w, cfg->pref_h);
@@ -180,11 +198,13 @@ static void vprime_kms_debugfs_init(struct drm_minor *minor)
 	drm_debugfs_create_files(vprime_kms_debugfs_list,
 				 ARRAY_SIZE(vprime_kms_debugfs_list),
 				 minor->debugfs_root, minor);
-	vprime_composer_debugfs_init(&kms->crtc, minor->debugfs_root);
+	/* CRTC 0's, where it was before there were several (crtc-N/ too). */
+	vprime_composer_debugfs_init(&kms->pipes[0].crtc, minor->debugfs_root);
 }
 
 static const struct drm_driver vprime_kms_driver = {
-	.driver_features = DRIVER_MODESET | DRIVER_ATOMIC | DRIVER_GEM,
+	.driver_features = DRIVER_MODESET | DRIVER_ATOMIC | DRIVER_GEM |
+			   DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE,
 	.fops = &vprime_kms_fops,
 	.dumb_create = vprime_gem_dumb_create,
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
@@ -204,6 +224,7 @@ static void vprime_kms_config_init(struct vprime_kms_config *cfg)
 {
 	unsigned int w = 0, h = 0;
 
+	cfg->num_outputs = num_outputs;
 	cfg->num_overlays = min_t(unsigned int, num_overlays,
 				  VPRIME_KMS_MAX_OVERLAYS);
 	cfg->refresh = clamp_t(unsigned int, refresh, 10, 240);
@@ -222,13 +243,79 @@ static void vprime_kms_config_init(struct vprime_kms_config *cfg)
 	cfg->pref_h = h;
 }
 
-static int vprime_kms_modeset_init(struct vprime_kms_device *kms)
+/* Pipe @index: its planes, CRTC, output and writeback connector. */
+static int vprime_kms_pipe_init(struct vprime_kms_device *kms,
+				unsigned int index)
 {
 	struct drm_device *dev = &kms->base;
+	struct vprime_pipe *pipe = &kms->pipes[index];
 	struct drm_plane *primary, *cursor, *overlay;
+	u32 crtc_mask = BIT(index);
 	unsigned int i, max_zpos;
 	u32 clones;
 	int ret;
+
+	/*
+	 * zpos defaults bottom to top, primary 0 to cursor num_overlays + 1,
+	 * and the range is that of the plane count of a CRTC, as generic
+	 * clients (IGT's kms_atomic) index a CRTC's planes by zpos.
+	 */
+	max_zpos = kms->config.num_overlays + 1;
+	primary = vprime_plane_create(dev, DRM_PLANE_TYPE_PRIMARY, crtc_mask,
+				      0, max_zpos);
+	if (IS_ERR(primary))
+		return PTR_ERR(primary);
+
+	for (i = 0; i < kms->config.num_overlays; i++) {
+		overlay = vprime_plane_create(dev, DRM_PLANE_TYPE_OVERLAY,
+					      crtc_mask, i + 1, max_zpos);
+		if (IS_ERR(overlay))
+			return PTR_ERR(overlay);
+	}
+
+	cursor = vprime_plane_create(dev, DRM_PLANE_TYPE_CURSOR, crtc_mask,
+				     max_zpos, max_zpos);
+	if (IS_ERR(cursor))
+		return PTR_ERR(cursor);
+
+	/* CRTCs get their indices in creation order: this one is @index. */
+	ret = vprime_crtc_init(dev, &pipe->crtc, primary, cursor);
+	if (ret)
+		return ret;
+	if (WARN_ON(drm_crtc_index(&pipe->crtc.base) != index))
+		return -EINVAL;
+
+	ret = vprime_output_init(dev, &pipe->output, &pipe->crtc.base, index);
+	if (ret)
+		return ret;
+
+	ret = vprime_writeback_init(dev, &pipe->wb, &pipe->crtc.base);
+	if (ret)
+		return ret;
+
+	/* The writeback connector captures what this output shows. */
+	clones = drm_encoder_mask(&pipe->output.encoder) |
+		 drm_encoder_mask(&pipe->wb.base.encoder);
+	pipe->output.encoder.possible_clones = clones;
+	pipe->wb.base.encoder.possible_clones = clones;
+
+	return 0;
+}
+
+static int vprime_kms_modeset_init(struct vprime_kms_device *kms)
+{
+	struct drm_device *dev = &kms->base;
+	unsigned int i;
+	int ret;
+
+	/*
+	 * Before the mode config: drmm releases in reverse order, and the
+	 * mode config's cleanup destroys the objects embedded in the pipes.
+	 */
+	kms->pipes = drmm_kcalloc(dev, kms->config.num_outputs,
+				  sizeof(*kms->pipes), GFP_KERNEL);
+	if (!kms->pipes)
+		return -ENOMEM;
 
 	ret = drmm_mode_config_init(dev);
 	if (ret)
@@ -246,45 +333,11 @@ static int vprime_kms_modeset_init(struct vprime_kms_device *kms)
 	dev->mode_config.prefer_shadow = 0;
 	dev->mode_config.normalize_zpos = true;
 
-	/*
-	 * zpos defaults bottom to top, primary 0 to cursor num_overlays + 1,
-	 * and the range is that of the plane count, as generic clients
-	 * (IGT's kms_atomic) index planes by zpos.
-	 */
-	max_zpos = kms->config.num_overlays + 1;
-	primary = vprime_plane_create(dev, DRM_PLANE_TYPE_PRIMARY, 0, max_zpos);
-	if (IS_ERR(primary))
-		return PTR_ERR(primary);
-
-	for (i = 0; i < kms->config.num_overlays; i++) {
-		overlay = vprime_plane_create(dev, DRM_PLANE_TYPE_OVERLAY, i + 1,
-					      max_zpos);
-		if (IS_ERR(overlay))
-			return PTR_ERR(overlay);
+	for (i = 0; i < kms->config.num_outputs; i++) {
+		ret = vprime_kms_pipe_init(kms, i);
+		if (ret)
+			return ret;
 	}
-
-	cursor = vprime_plane_create(dev, DRM_PLANE_TYPE_CURSOR, max_zpos,
-				     max_zpos);
-	if (IS_ERR(cursor))
-		return PTR_ERR(cursor);
-
-	ret = vprime_crtc_init(dev, &kms->crtc, primary, cursor);
-	if (ret)
-		return ret;
-
-	ret = vprime_output_init(dev, &kms->output, &kms->crtc.base);
-	if (ret)
-		return ret;
-
-	ret = vprime_writeback_init(dev, &kms->wb, &kms->crtc.base);
-	if (ret)
-		return ret;
-
-	/* The writeback connector captures what the output shows. */
-	clones = drm_encoder_mask(&kms->output.encoder) |
-		 drm_encoder_mask(&kms->wb.base.encoder);
-	kms->output.encoder.possible_clones = clones;
-	kms->wb.base.encoder.possible_clones = clones;
 
 	drm_mode_config_reset(dev);
 
@@ -313,7 +366,7 @@ static int vprime_kms_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 
-	ret = drm_vblank_init(dev, 1);
+	ret = drm_vblank_init(dev, kms->config.num_outputs);
 	if (ret)
 		return ret;
 
@@ -364,7 +417,22 @@ int vprime_kms_register(void)
 {
 	unsigned int i, n = min_t(unsigned int, num_displays,
 				  VPRIME_KMS_MAX_DISPLAYS);
+	unsigned int planes;
 	int ret;
+
+	/* A wrong output count is refused: a compositor test relies on it. */
+	if (num_outputs < 1 || num_outputs > VPRIME_KMS_MAX_OUTPUTS) {
+		pr_err("vprime: num_outputs=%u out of range 1-%u\n",
+		       num_outputs, VPRIME_KMS_MAX_OUTPUTS);
+		return -EINVAL;
+	}
+	planes = num_outputs *
+		 (min_t(unsigned int, num_overlays, VPRIME_KMS_MAX_OVERLAYS) + 2);
+	if (planes > VPRIME_KMS_MAX_PLANES) {
+		pr_err("vprime: num_outputs=%u with num_overlays=%u needs %u planes, more than %u\n",
+		       num_outputs, num_overlays, planes, VPRIME_KMS_MAX_PLANES);
+		return -EINVAL;
+	}
 
 	ret = platform_driver_register(&vprime_kms_platform_driver);
 	if (ret)

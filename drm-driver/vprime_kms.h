@@ -3,8 +3,9 @@
  * vprime_kms - private header of the virtual display devices.
  *
  * One display device (struct vprime_kms_device) per platform device
- * "vprime-kms.N": one CRTC with an hrtimer vblank, a primary plane, overlay
- * planes, a cursor plane, a virtual connector and a writeback connector.
+ * "vprime-kms.N", with "num_outputs" pipes (struct vprime_pipe): each a CRTC
+ * with an hrtimer vblank, its own primary, overlay and cursor planes, a
+ * virtual connector with its encoder and a writeback connector.
  */
 #ifndef _VPRIME_KMS_H_
 #define _VPRIME_KMS_H_
@@ -42,9 +43,13 @@
 #define VPRIME_CRC_MAX_GAP	64
 #define VPRIME_KMS_MAX_OVERLAYS	8
 #define VPRIME_KMS_MAX_DISPLAYS	8
+#define VPRIME_KMS_MAX_OUTPUTS	8
+/* The DRM core's plane masks are 32 bits wide. */
+#define VPRIME_KMS_MAX_PLANES	32
 
 /**
  * struct vprime_kms_config - module parameters of one display device
+ * @num_outputs: pipes (CRTC, planes, connector, writeback) of the device
  * @num_overlays: overlay planes per CRTC
  * @refresh: refresh rate of the mode list in Hz
  * @pref_w: width of the preferred mode
@@ -52,6 +57,7 @@
  * @fence_timeout_ms: bound of a commit's wait for its plane fences
  */
 struct vprime_kms_config {
+	unsigned int num_outputs;
 	unsigned int num_overlays;
 	unsigned int refresh;
 	unsigned int pref_w;
@@ -188,7 +194,7 @@ to_vprime_plane_state(struct drm_plane_state *state)
 }
 
 struct drm_plane *vprime_plane_create(struct drm_device *dev,
-				      enum drm_plane_type type,
+				      enum drm_plane_type type, u32 possible_crtcs,
 				      unsigned int zpos, unsigned int max_zpos);
 void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 				struct drm_plane_state *new_state);
@@ -329,19 +335,31 @@ void vprime_composer_debugfs_init(struct vprime_crtc *vcrtc,
 /* Connector and encoder (vprime_output.c) */
 
 /**
- * struct vprime_output - the always-connected virtual output
+ * struct vprime_output - a virtual output (connector and encoder)
  * @base: DRM connector
  * @encoder: its encoder
  * @edid: the EDID blob built at init
+ * @index: the pipe's index in the device
+ * @connected: the simulated monitor is plugged in; written under
+ *	mode_config.mutex by the "connected" debugfs file, read with
+ *	READ_ONCE() by detect and the atomic check
  */
 struct vprime_output {
 	struct drm_connector base;
 	struct drm_encoder encoder;
 	u8 edid[128];
+	unsigned int index;
+	bool connected;
 };
 
+static inline struct vprime_output *
+to_vprime_output(struct drm_connector *connector)
+{
+	return container_of(connector, struct vprime_output, base);
+}
+
 int vprime_output_init(struct drm_device *dev, struct vprime_output *output,
-		       struct drm_crtc *crtc);
+		       struct drm_crtc *crtc, unsigned int index);
 
 /* Writeback (vprime_writeback.c) */
 
@@ -371,19 +389,32 @@ void vprime_writeback_done(struct vprime_crtc *vcrtc,
 /* Device (vprime_kms.c) */
 
 /**
+ * struct vprime_pipe - one output of a display device
+ * @crtc: the CRTC, its vblank timer and composer
+ * @output: connector and encoder, driven by @crtc only
+ * @wb: writeback connector, capturing @crtc only
+ */
+struct vprime_pipe {
+	struct vprime_crtc crtc;
+	struct vprime_output output;
+	struct vprime_writeback wb;
+};
+
+static inline struct vprime_pipe *to_vprime_pipe(struct vprime_crtc *vcrtc)
+{
+	return container_of(vcrtc, struct vprime_pipe, crtc);
+}
+
+/**
  * struct vprime_kms_device - one display device
  * @base: DRM device
  * @config: module parameters at probe time
- * @crtc: the CRTC
- * @output: connector and encoder
- * @wb: writeback connector
+ * @pipes: @config.num_outputs pipes, pipe K driving CRTC index K
  */
 struct vprime_kms_device {
 	struct drm_device base;
 	struct vprime_kms_config config;
-	struct vprime_crtc crtc;
-	struct vprime_output output;
-	struct vprime_writeback wb;
+	struct vprime_pipe *pipes;
 };
 
 static inline struct vprime_kms_device *to_vprime_kms(struct drm_device *dev)

@@ -8,6 +8,10 @@
  * only; format_mod_supported() makes framebuffer creation and IN_FORMATS
  * follow that list.
  *
+ * Each plane belongs to one CRTC (its possible_crtcs has one bit), and zpos
+ * orders the planes of that CRTC: the range is 0 to the number of planes
+ * per CRTC minus one on every CRTC.
+ *
  * prepare_fb collects the plane's fences - the explicit IN_FENCE_FD and,
  * without one, the write fences of the framebuffer's dma_resv (native and
  * imported buffers alike) - and moves them out of drm_plane_state.fence into
@@ -263,16 +267,18 @@ static const struct drm_plane_helper_funcs vprime_plane_helper_funcs = {
 };
 
 /**
- * vprime_plane_create - create a plane of the display's only CRTC
+ * vprime_plane_create - create a plane of one CRTC
  * @dev: the display device
  * @type: primary, overlay or cursor
- * @zpos: default zpos, also the plane's index bottom to top
- * @max_zpos: the top of the zpos range, the number of planes minus one
+ * @possible_crtcs: the mask of the one CRTC the plane belongs to
+ * @zpos: default zpos, also the plane's index bottom to top on its CRTC
+ * @max_zpos: the top of the zpos range, the number of planes per CRTC
+ *	minus one
  *
  * Returns: the plane (freed with @dev), or an ERR_PTR.
  */
 struct drm_plane *vprime_plane_create(struct drm_device *dev,
-				      enum drm_plane_type type,
+				      enum drm_plane_type type, u32 possible_crtcs,
 				      unsigned int zpos, unsigned int max_zpos)
 {
 	struct vprime_plane *vplane;
@@ -280,8 +286,8 @@ struct drm_plane *vprime_plane_create(struct drm_device *dev,
 	struct drm_plane *plane;
 	int ret;
 
-	vplane = drmm_universal_plane_alloc(dev, struct vprime_plane, base, 1,
-					    &vprime_plane_funcs,
+	vplane = drmm_universal_plane_alloc(dev, struct vprime_plane, base,
+					    possible_crtcs, &vprime_plane_funcs,
 					    vprime_plane_formats,
 					    vprime_num_plane_formats,
 					    vprime_format_modifiers, type, NULL);

@@ -8,8 +8,10 @@
  * handed to the CRTC at commit and filled by the composer at the next
  * vblank, which then signals the writeback out-fence. One capture is in
  * flight per CRTC: a commit waits for the composer to take the previous
- * one. A job without a framebuffer but with WRITEBACK_OUT_FENCE_PTR is
- * rejected with -EINVAL by the DRM core.
+ * one. Each pipe has its own writeback connector, which captures its own
+ * CRTC only (possible_crtcs) and is a clone of that pipe's output encoder.
+ * A job without a framebuffer but with WRITEBACK_OUT_FENCE_PTR is rejected
+ * with -EINVAL by the DRM core.
  */
 #include <linux/wait.h>
 
@@ -165,9 +167,7 @@ static void vprime_wb_atomic_commit(struct drm_connector *connector,
 void vprime_writeback_done(struct vprime_crtc *vcrtc,
 			   struct vprime_wb_job *job, int status)
 {
-	struct vprime_kms_device *kms = to_vprime_kms(vcrtc->base.dev);
-
-	drm_writeback_signal_completion(&kms->wb.base, status);
+	drm_writeback_signal_completion(&to_vprime_pipe(vcrtc)->wb.base, status);
 	drm_crtc_vblank_put(&vcrtc->base);
 }
 

@@ -108,6 +108,20 @@
  * Description: A nonblocking flip whose in-fence never signals completes
  *              with an event while the fence is still unsignalled.
  *
+ * SUBTEST: syncobj-timeline-in-fence
+ * Description: The display node has DRM_CAP_SYNCOBJ(_TIMELINE). A GPU
+ *              render's sync_file imported into a timeline point of a
+ *              display syncobj, exported again as a sync_file and used as
+ *              the primary plane's IN_FENCE_FD gates the flip: no event
+ *              while the render waits, and when the event comes the render
+ *              has signalled and the writeback capture is its colour.
+ *
+ * SUBTEST: syncobj-timeline-never-signals
+ * Description: A timeline point whose fence never signals bounds the flip
+ *              with fence_timeout_ms like any other plane fence: the event
+ *              comes while the point is still unsignalled and the capture
+ *              is the previous frame.
+ *
  * SUBTEST: legacy-ioctls
  * Description: SETCRTC, PAGE_FLIP and the cursor ioctls work through the
  *              atomic helpers.
@@ -946,6 +960,187 @@ static void test_fence_never_signals_nonblocking(void)
 	user_fence_destroy(&f);
 }
 
+/* A timeline syncobj on the display and a binary one to move fences. */
+struct timeline {
+	uint32_t tl, bin;
+};
+
+static void timeline_create(struct timeline *t)
+{
+	uint64_t cap = 0;
+
+	igt_assert_eq(drmGetCap(kms.fd, DRM_CAP_SYNCOBJ, &cap), 0);
+	igt_assert_f(cap == 1, "display has no DRM_CAP_SYNCOBJ\n");
+	igt_assert_eq(drmGetCap(kms.fd, DRM_CAP_SYNCOBJ_TIMELINE, &cap), 0);
+	igt_assert_f(cap == 1, "display has no DRM_CAP_SYNCOBJ_TIMELINE\n");
+	igt_assert_eq(drmSyncobjCreate(kms.fd, 0, &t->tl), 0);
+	igt_assert_eq(drmSyncobjCreate(kms.fd, 0, &t->bin), 0);
+}
+
+static void timeline_destroy(struct timeline *t)
+{
+	igt_assert_eq(drmSyncobjDestroy(kms.fd, t->tl), 0);
+	igt_assert_eq(drmSyncobjDestroy(kms.fd, t->bin), 0);
+}
+
+/* What a compositor does with a client's acquire point (wlroots, Weston). */
+static void timeline_import(struct timeline *t, uint64_t point, int sync_file)
+{
+	igt_assert_eq(drmSyncobjImportSyncFile(kms.fd, t->bin, sync_file), 0);
+	igt_assert_eq(drmSyncobjTransfer(kms.fd, t->tl, point, t->bin, 0, 0), 0);
+	igt_assert_eq(drmSyncobjReset(kms.fd, &t->bin, 1), 0);
+}
+
+static int timeline_export(struct timeline *t, uint64_t point)
+{
+	int fd = -1;
+
+	igt_assert_eq(drmSyncobjTransfer(kms.fd, t->bin, 0, t->tl, point, 0), 0);
+	igt_assert_eq(drmSyncobjExportSyncFile(kms.fd, t->bin, &fd), 0);
+	igt_assert_lte(0, fd);
+	igt_assert_eq(drmSyncobjReset(kms.fd, &t->bin, 1), 0);
+	return fd;
+}
+
+static bool timeline_signalled(struct timeline *t, uint64_t point)
+{
+	return drmSyncobjTimelineWait(kms.fd, &t->tl, &point, 1, 0, 0,
+				      NULL) == 0;
+}
+
+static void test_syncobj_timeline(void)
+{
+	const uint32_t color = 0x00336699, pitch = kms.width * 4;
+	uint64_t timeout_ms = module_param("fence_timeout_ms", 5000);
+	struct vprime_capture cap;
+	struct vprime_commit c = { .in_fence_fd = -1 };
+	struct user_fence gate;
+	struct timeline t;
+	struct vprime_job job;
+	uint32_t bo, handle, fb;
+	int dmabuf, render, in_fence, wb_fence = -1;
+	unsigned int diff;
+
+	/* The flip must outwait 300 ms of blocked render and the render. */
+	igt_require_f(timeout_ms >= 2000,
+		      "fence_timeout_ms=%" PRIu64 " would end the wait first\n",
+		      timeout_ms);
+	timeline_create(&t);
+	vprime_capture_create(&kms, &cap);
+	show(fb_a);
+	drain_events();
+
+	/* The render waits for a GPU user fence, so it is pending for sure. */
+	user_fence_create(&gate, 4096);
+	bo = vprime_gpu_bo_create(gate.gpu, (uint64_t)pitch * kms.height);
+	job = (struct vprime_job){
+		.op = VPRIME_CMD_FILL, .dst = bo, .dst_stride = pitch,
+		.width = kms.width, .height = kms.height, .value = color,
+		.in_fence_fd = gate.sync_file, .want_out_fence = true,
+	};
+	render = vprime_job_submit(gate.gpu, &job);
+	igt_assert_lte(0, render);
+	dmabuf = vprime_prime_export(gate.gpu, bo);
+	handle = prime_fd_to_handle(kms.fd, dmabuf);
+	fb = vprime_kms_add_fb(kms.fd, handle, kms.width, kms.height, pitch,
+			       DRM_FORMAT_XRGB8888);
+
+	timeline_import(&t, 5, render);
+	igt_assert(!timeline_signalled(&t, 5));
+	in_fence = timeline_export(&t, 5);
+	igt_assert_eq(vprime_gpu_sync_file_status(in_fence), 0);
+
+	c.fb_id = fb;
+	c.in_fence_fd = in_fence;
+	c.wb_fb_id = cap.fb_id;
+	c.wb_fence = &wb_fence;
+	c.flags = DRM_MODE_ATOMIC_NONBLOCK | DRM_MODE_PAGE_FLIP_EVENT;
+	c.user_data = 21;
+	vprime_capture_clear(&kms, &cap, 0x00777777);
+	vprime_kms_commit(&kms, &c);
+
+	/* Frames pass; the render waits, so does the flip and its capture. */
+	igt_assert(!vprime_kms_wait_flip(&kms, 300));
+	igt_assert(!vprime_fd_ready(wb_fence, POLLIN));
+	igt_assert_eq(vprime_gpu_sync_file_status(render), 0);
+
+	vprime_gpu_fence_signal(gate.gpu, gate.id);
+	igt_assert(vprime_kms_wait_flip(&kms, FENCE_WAIT_MS));
+	igt_assert_eq_u64(kms.last_user_data, 21);
+	/* the event came after the render, never before it */
+	igt_assert_eq(vprime_gpu_sync_file_status(render), 1);
+	igt_assert(timeline_signalled(&t, 5));
+	igt_assert(vprime_fd_wait(wb_fence, POLLIN, FENCE_WAIT_MS));
+	diff = vprime_capture_diff_solid(&kms, &cap, color);
+	igt_assert_f(!diff, "%u pixels are not the render's colour\n", diff);
+
+	close(wb_fence);
+	close(in_fence);
+	close(render);
+	show(fb_a);
+	drmModeRmFB(kms.fd, fb);
+	gem_close(kms.fd, handle);
+	close(dmabuf);
+	gem_close(gate.gpu, bo);
+	user_fence_destroy(&gate);
+	vprime_capture_destroy(&kms, &cap);
+	timeline_destroy(&t);
+}
+
+static void test_syncobj_never_signals(void)
+{
+	uint64_t timeout_ms = module_param("fence_timeout_ms", 5000);
+	struct vprime_capture cap;
+	struct vprime_commit c = { .in_fence_fd = -1 };
+	struct user_fence f;
+	struct timeline t;
+	int in_fence, wb_fence = -1;
+	unsigned int diff;
+
+	/*
+	 * The GPU's user fence ends by itself after at most 10 s: only a
+	 * shorter display bound can be seen at work.
+	 */
+	igt_require_f(timeout_ms < 8000,
+		      "fence_timeout_ms=%" PRIu64 " outlasts a GPU user fence\n",
+		      timeout_ms);
+	timeline_create(&t);
+	vprime_capture_create(&kms, &cap);
+	show(fb_a);
+	drain_events();
+
+	user_fence_create(&f, 4096);
+	timeline_import(&t, 3, f.sync_file);
+	in_fence = timeline_export(&t, 3);
+
+	c.fb_id = fb_b;
+	c.in_fence_fd = in_fence;
+	c.wb_fb_id = cap.fb_id;
+	c.wb_fence = &wb_fence;
+	c.flags = DRM_MODE_ATOMIC_NONBLOCK | DRM_MODE_PAGE_FLIP_EVENT;
+	c.user_data = 22;
+	vprime_capture_clear(&kms, &cap, 0x00777777);
+	vprime_kms_commit(&kms, &c);
+
+	igt_assert(vprime_kms_wait_flip(&kms, timeout_ms + FENCE_WAIT_MS));
+	igt_assert_eq_u64(kms.last_user_data, 22);
+	/* bounded by the display, not ended by the fence */
+	igt_assert(!timeline_signalled(&t, 3));
+	igt_assert_eq(vprime_gpu_sync_file_status(in_fence), 0);
+	igt_assert(vprime_fd_wait(wb_fence, POLLIN, FENCE_WAIT_MS));
+	diff = vprime_capture_diff(&kms, &cap, img_a.map, img_a.pitch);
+	igt_assert_f(!diff, "%u pixels are not the previous frame\n", diff);
+
+	vprime_gpu_fence_signal(f.gpu, f.id);
+	igt_assert(vprime_fd_wait(in_fence, POLLIN, FENCE_WAIT_MS));
+	igt_assert(timeline_signalled(&t, 3));
+	close(wb_fence);
+	close(in_fence);
+	user_fence_destroy(&f);
+	vprime_capture_destroy(&kms, &cap);
+	timeline_destroy(&t);
+}
+
 static void test_legacy(void)
 {
 	uint32_t cur = plane_of_type(DRM_PLANE_TYPE_CURSOR, 0);
@@ -1195,6 +1390,14 @@ igt_main
 	igt_describe("A never-signalling in-fence bounds a nonblocking flip.");
 	igt_subtest("fence-never-signals-nonblocking")
 		test_fence_never_signals_nonblocking();
+	igt_describe("A timeline syncobj point on the display, signalled by a "
+		     "GPU render, gates a flip as its IN_FENCE_FD.");
+	igt_subtest("syncobj-timeline-in-fence")
+		test_syncobj_timeline();
+	igt_describe("A timeline point that never signals is bounded by "
+		     "fence_timeout_ms.");
+	igt_subtest("syncobj-timeline-never-signals")
+		test_syncobj_never_signals();
 	igt_describe("Legacy SETCRTC, PAGE_FLIP and cursor ioctls.");
 	igt_subtest("legacy-ioctls")
 		test_legacy();

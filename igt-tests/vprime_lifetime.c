@@ -72,6 +72,7 @@
 #include "igt.h"
 #include "vprime_igt.h"
 #include "vprime_kms_util.h"
+#include "vprime_modules.h"
 #include <linux/vprime_heap.h>
 
 IGT_TEST_DESCRIPTION("Shared buffer lifetime, leak check, unbind/rebind and "
@@ -642,45 +643,6 @@ static void try_unload_refused(const char *name)
 	igt_assert(vprime_module_loaded(name));
 }
 
-/* "name=value ..." of every parameter module @name has now. */
-static void module_params(const char *name, char *buf, size_t size)
-{
-	char dir[96], path[384], value[128];
-	struct dirent *e;
-	size_t len = 0;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", name);
-	buf[0] = '\0';
-	d = opendir(dir);
-	if (!d)
-		return;	/* a module without parameters */
-	while ((e = readdir(d))) {
-		int n;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		igt_assert_lte(0, vprime_read_file(path, value, sizeof(value)));
-		value[strcspn(value, "\n")] = '\0';
-		n = snprintf(buf + len, size - len, "%s=%s ", e->d_name, value);
-		igt_assert(n > 0 && (size_t)n < size - len);
-		len += n;
-	}
-	closedir(d);
-}
-
-static void load_module(const char *ko, const char *params)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC);
-
-	igt_assert_f(fd >= 0, "open %s: %s\n", ko, strerror(errno));
-	igt_assert_f(syscall(SYS_finit_module, fd, params, 0) == 0,
-		     "finit_module(%s, \"%s\"): %s\n", ko, params,
-		     strerror(errno));
-	close(fd);
-}
-
 /*
  * Unload both modules for real, then load them again with the parameters
  * they had (vm/guest exports the module files it loaded in VPRIME_KOS).
@@ -691,18 +653,13 @@ static void unload_and_reload(const char *core_ko, const char *drv_ko)
 	int gpus = vprime_count_devices(VPRIME_GPU_DRIVER);
 	int displays = vprime_count_devices(VPRIME_KMS_DRIVER);
 
-	module_params("vprime_core", core_params, sizeof(core_params));
-	module_params("vprime", drv_params, sizeof(drv_params));
+	vprime_module_params("vprime_core", core_params, sizeof(core_params));
+	vprime_module_params("vprime", drv_params, sizeof(drv_params));
 
-	igt_assert_f(syscall(SYS_delete_module, "vprime", O_NONBLOCK) == 0,
-		     "unloading vprime: %s\n", strerror(errno));
-	igt_assert_f(syscall(SYS_delete_module, "vprime_core", O_NONBLOCK) == 0,
-		     "unloading vprime_core: %s\n", strerror(errno));
-	igt_assert(!vprime_module_loaded("vprime"));
-	igt_assert(!vprime_module_loaded("vprime_core"));
+	vprime_modules_unload();
 
-	load_module(core_ko, core_params);
-	load_module(drv_ko, drv_params);
+	vprime_module_load(core_ko, core_params);
+	vprime_module_load(drv_ko, drv_params);
 	igt_assert_eq(vprime_count_devices(VPRIME_GPU_DRIVER), gpus);
 	igt_assert_eq(vprime_count_devices(VPRIME_KMS_DRIVER), displays);
 }

@@ -205,7 +205,28 @@ static uint64_t prop_value(int fd, uint32_t obj_id, uint32_t obj_type,
 	return value;
 }
 
+/* The encoder of @conn can drive CRTC index @pipe. */
+static bool conn_drives(int fd, drmModeConnectorPtr conn, uint32_t pipe)
+{
+	bool ok = false;
+	int e;
+
+	for (e = 0; e < conn->count_encoders && !ok; e++) {
+		drmModeEncoderPtr enc = drmModeGetEncoder(fd, conn->encoders[e]);
+
+		igt_assert(enc);
+		ok = enc->possible_crtcs & (1u << pipe);
+		drmModeFreeEncoder(enc);
+	}
+	return ok;
+}
+
 void vprime_kms_init(struct vprime_kms *kms, int fd)
+{
+	vprime_kms_init_pipe(kms, fd, 0);
+}
+
+void vprime_kms_init_pipe(struct vprime_kms *kms, int fd, uint32_t pipe)
 {
 	drmModeResPtr res;
 	drmModePlaneResPtr pres;
@@ -221,14 +242,18 @@ void vprime_kms_init(struct vprime_kms *kms, int fd)
 
 	res = drmModeGetResources(fd);
 	igt_assert(res);
-	igt_assert_lt(0, res->count_crtcs);
-	kms->crtc_id = res->crtcs[0];
-	kms->crtc_index = 0;
+	igt_assert_lt(pipe, res->count_crtcs);
+	kms->crtc_id = res->crtcs[pipe];
+	kms->crtc_index = pipe;
 
 	for (i = 0; i < (uint32_t)res->count_connectors; i++) {
 		drmModeConnectorPtr conn = drmModeGetConnector(fd, res->connectors[i]);
 
 		igt_assert(conn);
+		if (!conn_drives(fd, conn, pipe)) {
+			drmModeFreeConnector(conn);
+			continue;
+		}
 		if (conn->connector_type == DRM_MODE_CONNECTOR_WRITEBACK) {
 			kms->wb_id = conn->connector_id;
 		} else if (!kms->conn_id &&
@@ -248,8 +273,10 @@ void vprime_kms_init(struct vprime_kms *kms, int fd)
 		drmModeFreeConnector(conn);
 	}
 	drmModeFreeResources(res);
-	igt_assert_f(kms->conn_id, "display has no connected connector\n");
-	igt_assert_f(kms->wb_id, "display has no writeback connector\n");
+	igt_assert_f(kms->conn_id, "display has no connected connector for CRTC %u\n",
+		     pipe);
+	igt_assert_f(kms->wb_id, "display has no writeback connector for CRTC %u\n",
+		     pipe);
 	kms->width = kms->mode.hdisplay;
 	kms->height = kms->mode.vdisplay;
 
@@ -259,14 +286,14 @@ void vprime_kms_init(struct vprime_kms *kms, int fd)
 		drmModePlanePtr plane = drmModeGetPlane(fd, pres->planes[i]);
 
 		igt_assert(plane);
-		if ((plane->possible_crtcs & 1) &&
+		if ((plane->possible_crtcs & (1u << pipe)) &&
 		    prop_value(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE, "type") ==
 		    DRM_PLANE_TYPE_PRIMARY)
 			kms->primary_id = plane->plane_id;
 		drmModeFreePlane(plane);
 	}
 	drmModeFreePlaneResources(pres);
-	igt_assert_f(kms->primary_id, "no primary plane for CRTC 0\n");
+	igt_assert_f(kms->primary_id, "no primary plane for CRTC %u\n", pipe);
 
 #define PLANE_PROP(f, n) \
 	kms->f = find_prop(fd, kms->primary_id, DRM_MODE_OBJECT_PLANE, n, true)

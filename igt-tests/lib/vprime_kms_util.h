@@ -110,6 +110,12 @@ struct vprime_kms {
 };
 
 void vprime_kms_init(struct vprime_kms *kms, int fd);
+/*
+ * The pipe of CRTC index @pipe: its connected connector, writeback connector
+ * and primary plane (those whose possible_crtcs include @pipe).
+ * vprime_kms_init() is pipe 0.
+ */
+void vprime_kms_init_pipe(struct vprime_kms *kms, int fd, uint32_t pipe);
 /* Switch the pipe off and free the mode blob; the fd stays open. */
 void vprime_kms_fini(struct vprime_kms *kms);
 

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vprime_modules.c - reloading vprime's modules from a test, see
+ * vprime_modules.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <igt.h>
+
+#include "vprime_igt.h"
+#include "vprime_modules.h"
+
+#define PARAMS_MAX	1024
+
+static char kos_core[256], kos_drv[256];
+
+void vprime_modules_require(char *core_ko, char *drv_ko, size_t size)
+{
+	const char *kos = getenv("VPRIME_KOS");
+
+	igt_require_f(kos && sscanf(kos, "%255s %255s", kos_core, kos_drv) == 2,
+		      "VPRIME_KOS (the module files, set by vm/guest) is needed to load the modules again\n");
+	if (core_ko)
+		snprintf(core_ko, size, "%s", kos_core);
+	if (drv_ko)
+		snprintf(drv_ko, size, "%s", kos_drv);
+}
+
+void vprime_module_params(const char *name, char *buf, size_t size)
+{
+	char dir[96], path[384], value[128];
+	struct dirent *e;
+	size_t len = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", name);
+	buf[0] = '\0';
+	d = opendir(dir);
+	if (!d)
+		return;	/* a module without parameters */
+	while ((e = readdir(d))) {
+		int n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		igt_assert_lte(0, vprime_read_file(path, value, sizeof(value)));
+		value[strcspn(value, "\n")] = '\0';
+		n = snprintf(buf + len, size - len, "%s=%s ", e->d_name, value);
+		igt_assert(n > 0 && (size_t)n < size - len);
+		len += n;
+	}
+	closedir(d);
+}
+
+int __vprime_module_load(const char *ko, const char *params)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+void vprime_module_load(const char *ko, const char *params)
+{
+	int ret = __vprime_module_load(ko, params);
+
+	igt_assert_f(ret == 0, "finit_module(%s, \"%s\"): %s\n", ko, params,
+		     strerror(-ret));
+}
+
+int __vprime_module_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+void vprime_modules_unload(void)
+{
+	int ret;
+
+	ret = __vprime_module_unload("vprime");
+	igt_assert_f(ret == 0, "unloading vprime: %s\n", strerror(-ret));
+	ret = __vprime_module_unload("vprime_core");
+	igt_assert_f(ret == 0, "unloading vprime_core: %s\n", strerror(-ret));
+	igt_assert(!vprime_module_loaded("vprime"));
+	igt_assert(!vprime_module_loaded("vprime_core"));
+}
+
+static void reload(const char *drv_params)
+{
+	char core_params[PARAMS_MAX];
+
+	vprime_modules_require(NULL, NULL, 0);
+	vprime_module_params("vprime_core", core_params, sizeof(core_params));
+	vprime_modules_unload();
+	vprime_module_load(kos_core, core_params);
+	vprime_module_load(kos_drv, drv_params);
+}
+
+void vprime_modules_reload(const char *drv_extra, char *saved)
+{
+	char cur[PARAMS_MAX], params[PARAMS_MAX + 128];
+
+	vprime_module_params("vprime", cur, sizeof(cur));
+	if (saved)
+		memcpy(saved, cur, sizeof(cur));
+	snprintf(params, sizeof(params), "%s%s", cur, drv_extra ? drv_extra : "");
+	reload(params);
+}
+
+void vprime_modules_restore(const char *saved)
+{
+	reload(saved);
+}
