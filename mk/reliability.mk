@@ -37,6 +37,7 @@ $(FUZZ_BIN): tools/fuzz/vprime-fuzz.c $(wildcard include/uapi/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 		-Wno-missing-field-initializers -Iinclude/uapi \
+		-DKERNEL_LOG_ERRORS='"$(CURDIR)/vm/kernel-log-errors"' \
 		$$(pkg-config --cflags libdrm) -o $@ $< \
 		$$(pkg-config --libs libdrm) -lpthread
 
