@@ -5,6 +5,8 @@
 #   make trinity [TRINITY_SECONDS=600] [TRINITY_SEED=1]
 #                                               trinity on our device nodes
 #   make soak [N=100]                            the suite N times, one boot
+#   make soak SOAK_MINUTES=150                   as many whole passes as fit
+#                                               in 150 minutes, one boot
 #   make check-debug                             the suite + kmemleak on the
 #                                               debug kernel (scripts/debug-kernel);
 #                                               CHECK_DEBUG_ARGS="-t REGEX" runs a subset
@@ -52,9 +54,42 @@ trinity: modules
 	vm/run $(VM_ARGS) --timeout $$(($(TRINITY_SECONDS) + 900)) -- \
 		tools/fuzz/run-trinity $(TRINITY_SECONDS) $(TRINITY_SEED)
 
+# SOAK_MINUTES (a positive integer) gives the soak a time budget instead of
+# N; checked before anything is built. The guest's timeout leaves room for
+# a last pass slower than the one before it.
+SOAK_MINUTES ?=
+SOAK_USAGE := usage: make soak [N=ITERATIONS] | make soak SOAK_MINUTES=MINUTES \
+	(a positive integer; not together with N=)
+# $(call soak-not-positive,VALUE): non-empty unless VALUE is one word of
+# digits without a leading 0.
+soak-not-positive = $(filter-out 1,$(words $(1)))$(filter 0%,$(1))$(subst 0,,$(subst \
+	1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst \
+	8,,$(subst 9,,$(1)))))))))))
+ifneq ($(filter soak,$(MAKECMDGOALS)),)
+ifneq ($(strip $(SOAK_MINUTES)),)
+ifneq ($(call soak-not-positive,$(SOAK_MINUTES)),)
+$(info soak: SOAK_MINUTES='$(SOAK_MINUTES)' is not a positive integer)
+$(info $(SOAK_USAGE))
+$(error bad usage)
+endif
+ifneq ($(origin N),file)
+$(info soak: give N= or SOAK_MINUTES=, not both)
+$(info $(SOAK_USAGE))
+$(error bad usage)
+endif
+SOAK_RUN = --timeout $$(($(SOAK_MINUTES) * 60 + 1800)) -- tools/fuzz/soak --minutes $(SOAK_MINUTES)
+else
+ifneq ($(call soak-not-positive,$(N)),)
+$(info soak: N='$(N)' is not a positive integer)
+$(info $(SOAK_USAGE))
+$(error bad usage)
+endif
+SOAK_RUN = --timeout $$(($(N) * 900 + 600)) -- tools/fuzz/soak $(N)
+endif
+endif
+
 soak: all
-	vm/run $(SUITE_VM_ARGS) $(VM_ARGS) --timeout $$(($(N) * 900 + 600)) \
-		-- tools/fuzz/soak $(N)
+	vm/run $(SUITE_VM_ARGS) $(VM_ARGS) $(SOAK_RUN)
 
 debug-kernel:
 	@scripts/install-deps debug
