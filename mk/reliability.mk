@@ -110,8 +110,17 @@ debug-modules: debug-kernel
 	cp Kbuild $(DEBUG_OUT)/src/Kbuild && \
 	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src W=1 modules
 
+# The debug kernel's identity, printed and written to out/debug/kernel-source
+# (the guest prints it too): which linux-source-6.1 version it was built
+# from, its release and build dir. Used after an eval of
+# scripts/debug-kernel --print.
+debug-kernel-source = mkdir -p $(DEBUG_OUT) && \
+	printf 'SOURCE_VERSION=%s\nKERNEL_RELEASE=%s\nBUILD=%s\n' "$$DEBUG_SRC_VERSION" \
+		"$$DEBUG_KVER" "$$DEBUG_KDIR" > $(DEBUG_OUT)/kernel-source && \
+	echo "debug lane: kernel $$DEBUG_KVER built from linux-source-6.1 $$DEBUG_SRC_VERSION ($$DEBUG_KDIR)"
+
 # vm/run options that boot the debug kernel with its modules and ours.
-DEBUG_VM = eval "$$(scripts/debug-kernel --print)" && \
+DEBUG_VM = eval "$$(scripts/debug-kernel --print)" && $(debug-kernel-source) && \
 	KVER=$$DEBUG_KVER vm/run --kernel $$DEBUG_IMAGE --kmods $$DEBUG_MODROOT \
 	--modules-dir $(DEBUG_OUT)/src --append "$(DEBUG_APPEND)" --slow-cpu-ok \
 	--timeout $(DEBUG_TIMEOUT) $(VM_ARGS)
