@@ -125,7 +125,12 @@ DEBUG_VM = eval "$$(scripts/debug-kernel --print)" && $(debug-kernel-source) && 
 	--modules-dir $(DEBUG_OUT)/src --append "$(DEBUG_APPEND)" --slow-cpu-ok \
 	--timeout $(DEBUG_TIMEOUT) $(VM_ARGS)
 
+# Like check and soak, the lane first records a host-side dkms build (for
+# the debug kernel, against its build dir) for igt@vprime_demo@dkms-build.
 check-debug: debug-modules tests $(FUZZ_BIN)
+	@eval "$$(scripts/debug-kernel --print)" && \
+	mk/dkms-check.sh $$DEBUG_KVER $(DKMS_CHECK_DIR) $$DEBUG_KDIR || \
+		echo "dkms-check: recorded the failure for the suite"
 	@start=$$(date +%s); \
 	$(DEBUG_VM) --modparam vprime.num_gpus=2 -- tools/fuzz/check-debug-guest \
 		$(CHECK_DEBUG_ARGS); rc=$$?; \
