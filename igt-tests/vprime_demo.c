@@ -28,12 +28,14 @@
  *              interrupted.
  *
  * SUBTEST: dkms-build
- * Description: The host's `make dkms-check` (run by `make check` before the
- *              VM boots: dkms add + build of dkms.conf against the 6.1
- *              headers in a scratch --sourcetree/--dkmstree; a build under
- *              TCG would take over 15 minutes) passed for exactly the
- *              current sources and the running kernel, and the modules dkms
- *              built carry this kernel's vermagic and vprime's dependency.
+ * Description: The host's `make dkms-check` (run by `make check`, `make
+ *              soak` and, for the debug kernel, `make check-debug` before
+ *              the VM boots: dkms add + build of dkms.conf against the
+ *              running kernel's headers or build directory in a scratch
+ *              --sourcetree/--dkmstree; a build under TCG would take over
+ *              15 minutes) passed for exactly the current sources and the
+ *              running kernel, and the modules dkms built carry this
+ *              kernel's vermagic and vprime's dependency.
  *
  * SUBTEST: modinfo-params
  * Description: For vprime_core.ko and vprime.ko, `modinfo -p` lists every

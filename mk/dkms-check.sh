@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mk/dkms-check.sh KVER OUTDIR - build the DKMS package in a scratch tree.
+# mk/dkms-check.sh KVER OUTDIR [KDIR] - build the DKMS package in a scratch
+# tree.
 #
 # Copies the DKMS source set (make dkms-source) to a temp dir and runs
 # `dkms add` + `dkms build` for KVER with --sourcetree/--dkmstree in that
-# temp dir, and a module-signing key there too (mok_signing_key /
+# temp dir (and --kernelsourcedir KDIR when given: the debug lane's kernel
+# has no /lib/modules/KVER/build on the host), and a module-signing key there too (mok_signing_key /
 # mok_certificate from the environment), so nothing under /usr/src or
 # /var/lib/dkms is touched. Records the outcome in OUTDIR:
 #   status          pass or fail
@@ -16,8 +18,9 @@
 # Exit status: 0 when dkms built both modules.
 set -uo pipefail
 
-kver=${1:?usage: mk/dkms-check.sh KVER OUTDIR}
-outdir=${2:?usage: mk/dkms-check.sh KVER OUTDIR}
+kver=${1:?usage: mk/dkms-check.sh KVER OUTDIR [KDIR]}
+outdir=${2:?usage: mk/dkms-check.sh KVER OUTDIR [KDIR]}
+kdir=${3:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 name=vprime
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
@@ -43,10 +46,12 @@ make -s --no-print-directory -C "$top" dkms-source DKMS_SRC="$src" || exit 1
 export mok_signing_key=$tmp/mok.key mok_certificate=$tmp/mok.pub
 tree=$tmp/tree
 mkdir -p "$tree"
-echo "dkms-check: dkms build -m $name -v $version -k $kver (scratch tree $tmp)"
+ksrc=()
+[ -n "$kdir" ] && ksrc=(--kernelsourcedir "$kdir")
+echo "dkms-check: dkms build -m $name -v $version -k $kver${kdir:+ --kernelsourcedir $kdir} (scratch tree $tmp)"
 {
 	dkms add -m "$name" -v "$version" --sourcetree "$tmp/src" --dkmstree "$tree" &&
-	dkms build -m "$name" -v "$version" -k "$kver" -j "$(nproc)" \
+	dkms build -m "$name" -v "$version" -k "$kver" -j "$(nproc)" "${ksrc[@]}" \
 		--sourcetree "$tmp/src" --dkmstree "$tree"
 } > "$log" 2>&1
 rc=$?

@@ -68,8 +68,8 @@ dkms-remove:
 # installed, /usr/src and /var/lib/dkms untouched; the outcome goes to
 # $(DKMS_CHECK_DIR) where the VM suite's igt@vprime_demo@dkms-build checks
 # it (a dkms build under TCG takes far longer than the suite's budget).
-# `make check` and `make soak` record it first; a failure there fails
-# that subtest.
+# `make check` and `make soak` record it first (`make check-debug` too, for
+# the debug kernel: mk/reliability.mk); a failure there fails that subtest.
 DKMS_CHECK_DIR ?= out/dkms-check
 
 .PHONY: dkms-check-record

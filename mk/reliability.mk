@@ -5,6 +5,8 @@
 #   make trinity [TRINITY_SECONDS=600] [TRINITY_SEED=1]
 #                                               trinity on our device nodes
 #   make soak [N=100]                            the suite N times, one boot
+#   make soak SOAK_MINUTES=150                   as many whole passes as fit
+#                                               in 150 minutes, one boot
 #   make check-debug                             the suite + kmemleak on the
 #                                               debug kernel (scripts/debug-kernel);
 #                                               CHECK_DEBUG_ARGS="-t REGEX" runs a subset
@@ -37,6 +39,7 @@ $(FUZZ_BIN): tools/fuzz/vprime-fuzz.c $(wildcard include/uapi/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 		-Wno-missing-field-initializers -Iinclude/uapi \
+		-DKERNEL_LOG_ERRORS='"$(CURDIR)/vm/kernel-log-errors"' \
 		$$(pkg-config --cflags libdrm) -o $@ $< \
 		$$(pkg-config --libs libdrm) -lpthread
 
@@ -51,9 +54,42 @@ trinity: modules
 	vm/run $(VM_ARGS) --timeout $$(($(TRINITY_SECONDS) + 900)) -- \
 		tools/fuzz/run-trinity $(TRINITY_SECONDS) $(TRINITY_SEED)
 
+# SOAK_MINUTES (a positive integer) gives the soak a time budget instead of
+# N; checked before anything is built. The guest's timeout leaves room for
+# a last pass slower than the one before it.
+SOAK_MINUTES ?=
+SOAK_USAGE := usage: make soak [N=ITERATIONS] | make soak SOAK_MINUTES=MINUTES \
+	(a positive integer; not together with N=)
+# $(call soak-not-positive,VALUE): non-empty unless VALUE is one word of
+# digits without a leading 0.
+soak-not-positive = $(filter-out 1,$(words $(1)))$(filter 0%,$(1))$(subst 0,,$(subst \
+	1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst \
+	8,,$(subst 9,,$(1)))))))))))
+ifneq ($(filter soak,$(MAKECMDGOALS)),)
+ifneq ($(strip $(SOAK_MINUTES)),)
+ifneq ($(call soak-not-positive,$(SOAK_MINUTES)),)
+$(info soak: SOAK_MINUTES='$(SOAK_MINUTES)' is not a positive integer)
+$(info $(SOAK_USAGE))
+$(error bad usage)
+endif
+ifneq ($(origin N),file)
+$(info soak: give N= or SOAK_MINUTES=, not both)
+$(info $(SOAK_USAGE))
+$(error bad usage)
+endif
+SOAK_RUN = --timeout $$(($(SOAK_MINUTES) * 60 + 1800)) -- tools/fuzz/soak --minutes $(SOAK_MINUTES)
+else
+ifneq ($(call soak-not-positive,$(N)),)
+$(info soak: N='$(N)' is not a positive integer)
+$(info $(SOAK_USAGE))
+$(error bad usage)
+endif
+SOAK_RUN = --timeout $$(($(N) * 900 + 600)) -- tools/fuzz/soak $(N)
+endif
+endif
+
 soak: all
-	vm/run $(SUITE_VM_ARGS) $(VM_ARGS) --timeout $$(($(N) * 900 + 600)) \
-		-- tools/fuzz/soak $(N)
+	vm/run $(SUITE_VM_ARGS) $(VM_ARGS) $(SOAK_RUN)
 
 debug-kernel:
 	@scripts/install-deps debug
@@ -74,13 +110,27 @@ debug-modules: debug-kernel
 	cp Kbuild $(DEBUG_OUT)/src/Kbuild && \
 	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src W=1 modules
 
+# The debug kernel's identity, printed and written to out/debug/kernel-source
+# (the guest prints it too): which linux-source-6.1 version it was built
+# from, its release and build dir. Used after an eval of
+# scripts/debug-kernel --print.
+debug-kernel-source = mkdir -p $(DEBUG_OUT) && \
+	printf 'SOURCE_VERSION=%s\nKERNEL_RELEASE=%s\nBUILD=%s\n' "$$DEBUG_SRC_VERSION" \
+		"$$DEBUG_KVER" "$$DEBUG_KDIR" > $(DEBUG_OUT)/kernel-source && \
+	echo "debug lane: kernel $$DEBUG_KVER built from linux-source-6.1 $$DEBUG_SRC_VERSION ($$DEBUG_KDIR)"
+
 # vm/run options that boot the debug kernel with its modules and ours.
-DEBUG_VM = eval "$$(scripts/debug-kernel --print)" && \
+DEBUG_VM = eval "$$(scripts/debug-kernel --print)" && $(debug-kernel-source) && \
 	KVER=$$DEBUG_KVER vm/run --kernel $$DEBUG_IMAGE --kmods $$DEBUG_MODROOT \
 	--modules-dir $(DEBUG_OUT)/src --append "$(DEBUG_APPEND)" --slow-cpu-ok \
 	--timeout $(DEBUG_TIMEOUT) $(VM_ARGS)
 
+# Like check and soak, the lane first records a host-side dkms build (for
+# the debug kernel, against its build dir) for igt@vprime_demo@dkms-build.
 check-debug: debug-modules tests $(FUZZ_BIN)
+	@eval "$$(scripts/debug-kernel --print)" && \
+	mk/dkms-check.sh $$DEBUG_KVER $(DKMS_CHECK_DIR) $$DEBUG_KDIR || \
+		echo "dkms-check: recorded the failure for the suite"
 	@start=$$(date +%s); \
 	$(DEBUG_VM) --modparam vprime.num_gpus=2 -- tools/fuzz/check-debug-guest \
 		$(CHECK_DEBUG_ARGS); rc=$$?; \

@@ -12,10 +12,11 @@
  * reopened under the other threads' feet; worker processes are SIGKILLed
  * and respawned at random points.
  *
- * The parent process watches /dev/kmsg. On a kernel report (WARNING, BUG,
- * Oops, KASAN, lockdep, ...) or a hang (no call completed for --hang-secs)
- * it writes a reproducer to --out: the command line with the seed, the
- * kernel lines and the last calls of every thread, then exits non-zero.
+ * The parent process watches /dev/kmsg. On a kernel report (a line matching
+ * vm/kernel-log-errors: WARNING, BUG, Oops, KASAN, lockdep, ODEBUG, ...) or
+ * a hang (no call completed for --hang-secs) it writes a reproducer to
+ * --out: the command line with the seed, the kernel lines and the last
+ * calls of every thread, then exits non-zero.
  *
  * Reproducibility: every thread's choices come from a generator seeded by
  * (seed, process slot, generation, thread). With --procs 1 --threads 1
@@ -35,6 +36,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -90,9 +92,11 @@ static struct {
 	bool quiet;
 	bool slow_cpu_ok;
 	const char *out;
+	const char *log_patterns;
 } opt = {
 	.seed = 1, .seconds = 60, .procs = 2, .threads = 3, .hang_secs = 90,
 	.respawn = true, .faults = true, .out = "out/fuzz",
+	.log_patterns = KERNEL_LOG_ERRORS,
 };
 
 /* ---- shared memory: counters, heartbeats and call logs ---- */
@@ -2137,21 +2141,68 @@ static int child_main(int slot, unsigned int gen, int sock)
 
 /* ---- the parent: kmsg watch, hang watch, respawn, reproducer ---- */
 
-static const char *const bad_patterns[] = {
-	"WARNING:", "BUG:", "BUG ", "Oops", "general protection", "KASAN",
-	"UBSAN", "possible circular locking", "inconsistent lock state",
-	"suspicious RCU usage", "possible recursive locking", "refcount_t",
-	"list_add corruption", "list_del corruption", "kmemleak",
-	"hung task", "blocked for more than", "Call Trace:", "Kernel panic",
-	"DEBUG_LOCKS_WARN_ON", "ODEBUG:",
-};
+/*
+ * The kernel-log lines that count as a report: vm/kernel-log-errors, one
+ * extended regex per line (the list vm/run and igt-tests/run-tests read
+ * too), joined with '|'. KERNEL_LOG_ERRORS is its path in the tree this
+ * binary was built from; --log-patterns FILE reads another.
+ */
+#ifndef KERNEL_LOG_ERRORS
+#define KERNEL_LOG_ERRORS "vm/kernel-log-errors"
+#endif
+
+static regex_t bad_re;
+
+static int load_bad_patterns(const char *path)
+{
+	char line[1024], *all = NULL, *tmp;
+	size_t len = 0, n;
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	if (!f) {
+		fprintf(stderr, "vprime-fuzz: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t");
+
+		p[strcspn(p, "\n")] = 0;
+		if (!*p || *p == '#')
+			continue;
+		n = strlen(p);
+		tmp = realloc(all, len + n + 2);
+		if (!tmp) {
+			free(all);
+			fclose(f);
+			fprintf(stderr, "vprime-fuzz: out of memory\n");
+			return -1;
+		}
+		all = tmp;
+		if (len)
+			all[len++] = '|';
+		memcpy(all + len, p, n + 1);
+		len += n;
+	}
+	fclose(f);
+	if (!all || !len) {
+		fprintf(stderr, "vprime-fuzz: %s: no patterns\n", path);
+		free(all);
+		return -1;
+	}
+	ret = regcomp(&bad_re, all, REG_EXTENDED | REG_NOSUB);
+	if (ret) {
+		regerror(ret, &bad_re, line, sizeof(line));
+		fprintf(stderr, "vprime-fuzz: %s: %s\n", path, line);
+	}
+	free(all);
+	return ret ? -1 : 0;
+}
 
 static bool in_watchdog_report;
 
 static bool bad_line(const char *s)
 {
-	unsigned int i;
-
 	/*
 	 * --slow-cpu-ok (the debug kernel under TCG): RCU-stall and
 	 * soft-lockup reports of the slow emulated CPU, up to the end of
@@ -2168,10 +2219,7 @@ static bool bad_line(const char *s)
 			return false;
 		}
 	}
-	for (i = 0; i < sizeof(bad_patterns) / sizeof(bad_patterns[0]); i++)
-		if (strstr(s, bad_patterns[i]))
-			return true;
-	return false;
+	return regexec(&bad_re, s, 0, NULL, 0) == 0;
 }
 
 static char *kmsg_hits;
@@ -2331,7 +2379,7 @@ static void usage(void)
 		"usage: vprime-fuzz [--seed S] [--seconds N] [--calls N] [--procs P]\n"
 		"                   [--threads T] [--hang-secs N] [--no-respawn]\n"
 		"                   [--no-faults] [--ops OP,...] [--out DIR] [--quiet]\n"
-		"                   [--slow-cpu-ok]\n"
+		"                   [--slow-cpu-ok] [--log-patterns FILE]\n"
 		"--ops runs only the operations named (to narrow a finding down).\n");
 	exit(4);
 }
@@ -2373,9 +2421,13 @@ int main(int argc, char **argv)
 			opt.quiet = true;
 		else if (!strcmp(a, "--slow-cpu-ok"))
 			opt.slow_cpu_ok = true;
+		else if (!strcmp(a, "--log-patterns") && v)
+			opt.log_patterns = argv[++i];
 		else
 			usage();
 	}
+	if (load_bad_patterns(opt.log_patterns))
+		return 4;
 	if (!opt.procs || opt.procs > MAX_PROCS || !opt.threads ||
 	    opt.threads > MAX_THREADS)
 		usage();
