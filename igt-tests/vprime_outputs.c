@@ -58,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -312,13 +313,28 @@ static void user_fence_destroy(struct user_fence *f)
 	held_fence = NULL;
 }
 
+static struct vprime_capture cap;
+
+static void unmap(struct vprime_dumb *d)
+{
+	if (d->map)
+		munmap(d->map, d->size);
+	d->map = NULL;
+}
+
+/* What a failed subtest left open or mapped, so that the modules unload. */
 static void close_fds(void)
 {
-	int i;
+	int i, j;
 
-	for (i = 0; i < NPIPES; i++)
+	for (i = 0; i < NPIPES; i++) {
 		if (pipes[i].crc.data_fd > 0)
 			close(pipes[i].crc.data_fd);
+		pipes[i].crc.data_fd = -1;
+		for (j = 0; j < 2; j++)
+			unmap(&pipes[i].img[j]);
+	}
+	unmap(&cap.dumb);
 	if (held_fence) {
 		close(held_fence->sync_file);
 		close(held_fence->dmabuf);
@@ -703,7 +719,6 @@ static void test_unplug_flips_pending(void)
 		"live_fences",
 	};
 	uint64_t base[ARRAY_SIZE(counters)];
-	struct vprime_capture cap;
 	struct vprime_commit c = { .in_fence_fd = -1 };
 	struct user_fence f;
 	struct pipe *p = &pipes[1];
