@@ -54,7 +54,10 @@
  * Description: Debug kernel only: the same over every GPU ioctl.
  *
  * SUBTEST: fail-nth-display
- * Description: Debug kernel only: the same over the display ioctls.
+ * Description: Debug kernel only: the same over the display ioctls, and
+ *              over a flip up to the read of its event: after a failure
+ *              injected into that poll() or read() the event is still
+ *              there and is read once, never lost, doubled or stray.
  */
 
 #include <dirent.h>
@@ -411,19 +414,50 @@ static void flip_handler(int fd, unsigned int seq, unsigned int s, unsigned int 
 	((struct kms *)data)->events++;
 }
 
-/* Wait up to @ms for one flip event: a liveness bound, not a timing test. */
-static bool kms_wait_flip(struct kms *k, int ms)
+/*
+ * Wait up to @ms for one flip event and read it: 0, -ETIMEDOUT, or the
+ * -errno of poll() or of the read in drmHandleEvent(); @read_failed (if
+ * given) tells the last two apart.
+ */
+static int __kms_read_flip(struct kms *k, int ms, bool *read_failed)
 {
 	drmEventContext ctx = { .version = 3, .page_flip_handler2 = flip_handler };
 	unsigned int before = k->events;
 	struct pollfd p = { .fd = k->fd, .events = POLLIN };
+	int ret;
 
 	while (k->events == before) {
-		if (poll(&p, 1, ms) != 1)
-			return false;
-		igt_assert_eq(drmHandleEvent(k->fd, &ctx), 0);
+		ret = poll(&p, 1, ms);
+		if (ret < 0)
+			return -errno;
+		if (!ret)
+			return -ETIMEDOUT;
+		errno = 0;
+		if (drmHandleEvent(k->fd, &ctx)) {
+			if (read_failed)
+				*read_failed = true;
+			return errno ? -errno : -EIO;
+		}
 	}
-	return true;
+	return 0;
+}
+
+/* Wait up to @ms for one flip event: a liveness bound, not a timing test. */
+static bool kms_wait_flip(struct kms *k, int ms)
+{
+	int ret = __kms_read_flip(k, ms, NULL);
+
+	igt_assert_f(ret == 0 || ret == -ETIMEDOUT, "reading the flip event: %s\n",
+		     strerror(-ret));
+	return ret == 0;
+}
+
+/* No event is queued on the display fd. */
+static bool kms_no_event(struct kms *k)
+{
+	struct pollfd p = { .fd = k->fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
 }
 
 static void kms_close(struct kms *k)
@@ -1390,12 +1424,22 @@ static void test_fail_nth_gpu(void)
 }
 
 /* display ops */
+static const char *const kms_names[] = {
+	"CREATE_DUMB", "MAP_DUMB", "PRIME_IMPORT+ADDFB2", "ATOMIC modeset",
+	"ATOMIC flip",
+};
+
 struct kms_ctx {
 	struct kms *k;
 	int gpu, dmabuf;
 	uint32_t gpu_bo, handle, fb, dumb;
 	uint64_t offset;
 	unsigned int which;
+	/* ATOMIC flip: a flip event is owed; the event count before it */
+	bool flip_pending, read_failed;
+	unsigned int events_before;
+	/* events read again after a failed poll() / event read */
+	unsigned int reread_poll, reread_read;
 };
 
 static void kms_setup(void *p)
@@ -1405,6 +1449,8 @@ static void kms_setup(void *p)
 
 	c->handle = 0;
 	c->fb = 0;
+	c->flip_pending = false;
+	c->read_failed = false;
 	igt_assert_eq(xioctl(c->k->fd, DRM_IOCTL_MODE_CREATE_DUMB, &d), 0);
 	c->dumb = d.handle;
 	c->gpu_bo = gpu_bo(c->gpu, (uint64_t)c->k->w * c->k->h * 4);
@@ -1440,10 +1486,19 @@ static int kms_call(void *p)
 		return ret;
 	case 3: return __kms_commit(c->k, c->fb, -1, true);
 	default:
+		/*
+		 * The flip and the read of its event, all with the counter
+		 * armed: poll()'s copy of the pollfd and drm_read()'s
+		 * copy_to_user() of the event are this task's fault sites
+		 * too (FAULT_INJECTION_USERCOPY). kms_undo() reads the event
+		 * again, unarmed, when that failed.
+		 */
 		ret = __kms_commit(c->k, c->fb, -1, false);
-		if (!ret && !kms_wait_flip(c->k, 10000))
-			ret = -ETIMEDOUT;
-		return ret;
+		if (ret)
+			return ret;
+		c->flip_pending = true;
+		c->events_before = c->k->events;
+		return __kms_read_flip(c->k, 10000, &c->read_failed);
 	}
 }
 
@@ -1452,8 +1507,32 @@ static void kms_undo(void *p, int ret)
 	struct kms_ctx *c = p;
 	struct drm_mode_destroy_dumb dd = { .handle = c->dumb };
 
-	if (c->which >= 3)
+	/*
+	 * A committed flip owes exactly one event. If poll() or the read
+	 * failed (an injected fault: drm_read() puts an event it could not
+	 * copy back at the head of the list), it is still there: read it now.
+	 */
+	if (c->flip_pending) {
+		if (c->k->events == c->events_before) {
+			igt_assert_f(kms_wait_flip(c->k, 10000),
+				     "ATOMIC flip: the flip event is lost after a failed %s (%s)\n",
+				     c->read_failed ? "event read" : "poll",
+				     strerror(-ret));
+			if (c->read_failed)
+				c->reread_read++;
+			else
+				c->reread_poll++;
+		}
+		igt_assert_f(c->k->events == c->events_before + 1,
+			     "ATOMIC flip: %u flip events for one flip\n",
+			     c->k->events - c->events_before);
+	}
+	if (c->which >= 3) {
 		__kms_commit(c->k, 0, -1, true);
+		/* with the pipe off, nothing more can come: no stray event */
+		igt_assert_f(kms_no_event(c->k), "%s: an event nobody asked for\n",
+			     kms_names[c->which]);
+	}
 	if (c->fb)
 		drmModeRmFB(c->k->fd, c->fb);
 	if (c->handle && c->which == 0) {
@@ -1467,11 +1546,6 @@ static void kms_undo(void *p, int ret)
 	close(c->dmabuf);
 	vp_gem_close(c->gpu, c->gpu_bo);
 }
-
-static const char *const kms_names[] = {
-	"CREATE_DUMB", "MAP_DUMB", "PRIME_IMPORT+ADDFB2", "ATOMIC modeset",
-	"ATOMIC flip",
-};
 
 static void test_fail_nth_display(void)
 {
@@ -1490,6 +1564,17 @@ static void test_fail_nth_display(void)
 		c.gpu = vprime_open_gpu_render(0);
 		run_nth(&op, &c, st);
 		close(c.gpu);
+		if (w != 4)
+			continue;
+		/*
+		 * Some n fails the event read's copy_to_user(): the event
+		 * must have been read again after it (and after a failed
+		 * poll()), never lost or doubled (kms_undo()).
+		 */
+		igt_info("ATOMIC flip: flip event read again after a failed read %u times, "
+			 "after a failed poll %u times\n", c.reread_read, c.reread_poll);
+		igt_assert_f(c.reread_read > 0,
+			     "ATOMIC flip: no injected fault reached the event read\n");
 	}
 	kms_close(&k);
 	nth_report("display", st);
