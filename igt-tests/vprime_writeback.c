@@ -175,9 +175,18 @@ static void find_planes(void)
 
 	igt_assert(res);
 	for (i = 0; i < res->count_planes && num_planes < MAX_PLANES; i++) {
-		struct plane *p = &planes[num_planes++];
+		drmModePlanePtr pl = drmModeGetPlane(kms.fd, res->planes[i]);
 		drmModePropertyPtr blend = NULL;
+		struct plane *p;
+		bool ours;
 
+		/* the planes of the pipe under test (num_outputs > 1) */
+		igt_assert(pl);
+		ours = pl->possible_crtcs & (1u << kms.crtc_index);
+		drmModeFreePlane(pl);
+		if (!ours)
+			continue;
+		p = &planes[num_planes++];
 		p->id = res->planes[i];
 		p->type = prop_get(p->id, DRM_MODE_OBJECT_PLANE, "type");
 		for (j = 0; j < P_COUNT; j++) {
