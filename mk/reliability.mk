@@ -126,8 +126,11 @@ DEBUG_VM = eval "$$(scripts/debug-kernel --print)" && $(debug-kernel-source) && 
 	--timeout $(DEBUG_TIMEOUT) $(VM_ARGS)
 
 # Like check and soak, the lane first records a host-side dkms build (for
-# the debug kernel, against its build dir) for igt@vprime_demo@dkms-build.
-check-debug: debug-modules tests $(FUZZ_BIN)
+# the debug kernel, against its build dir) for igt@vprime_demo@dkms-build,
+# and builds what make check builds (all): igt@vprime_demo@modinfo-params
+# reads the tree's modules and demo-* run the demo, so on a fresh clone
+# they skipped in this lane when it ran before make check.
+check-debug: all debug-modules $(FUZZ_BIN)
 	@eval "$$(scripts/debug-kernel --print)" && \
 	mk/dkms-check.sh $$DEBUG_KVER $(DKMS_CHECK_DIR) $$DEBUG_KDIR || \
 		echo "dkms-check: recorded the failure for the suite"
