@@ -15,6 +15,9 @@
  * An imported object wraps a vprime_import (a dynamic attachment when the
  * exporter is dynamic) and uses the dma-buf's resv. Importing a dma-buf that
  * was exported from an object of the same drm_device returns that object.
+ * The import's move_notify hook only records that a mapping went stale
+ * (@moved): the mapping itself is dropped by the core and made again by
+ * the next user under the resv (the GPU's submit, vprime_submit.c).
  *
  * This file also implements the GPU's BO ioctls.
  */
@@ -220,6 +223,15 @@ int vprime_gem_dumb_create(struct drm_file *file, struct drm_device *dev,
 	return 0;
 }
 
+/* The import's move_notify hook, called with the resv held. */
+static void vprime_gem_import_invalidate(struct vprime_import *imp)
+{
+	struct vprime_gem_object *vobj = imp->priv;
+
+	if (vobj->mapped)
+		vobj->moved = true;
+}
+
 struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
 					       struct dma_buf *dmabuf)
 {
@@ -253,6 +265,8 @@ struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
 	if (!vobj)
 		return ERR_PTR(-ENOMEM);
 
+	vobj->import.invalidate = vprime_gem_import_invalidate;
+	vobj->import.priv = vobj;
 	ret = vprime_import_attach(&vobj->import, dmabuf, dev->dev);
 	if (ret)
 		goto err_free;
