@@ -58,9 +58,9 @@ MODULE_PARM_DESC(num_gpus, "Number of vprime render GPUs, 0-8 (default 1)");
 static unsigned int vprime_gpu_dma_bits[VPRIME_GPU_MAX_DEVICES] = {
 	[0 ... VPRIME_GPU_MAX_DEVICES - 1] = VPRIME_GPU_DMA_BITS_MAX,
 };
-static unsigned int vprime_gpu_dma_bits_count;
-module_param_array_named(gpu_dma_bits, vprime_gpu_dma_bits, uint,
-			 &vprime_gpu_dma_bits_count, 0444);
+/* no count: sysfs shows (and a reload passes back) all the values */
+module_param_array_named(gpu_dma_bits, vprime_gpu_dma_bits, uint, NULL,
+			 0444);
 MODULE_PARM_DESC(gpu_dma_bits,
 		 "DMA mask width in bits of each GPU, in GPU order, 32-64 (default 64 for every GPU)");
 
@@ -292,7 +292,7 @@ int vprime_gpu_register(void)
 		       VPRIME_GPU_MAX_DEVICES);
 		return -EINVAL;
 	}
-	for (i = 0; i < vprime_gpu_dma_bits_count; i++) {
+	for (i = 0; i < VPRIME_GPU_MAX_DEVICES; i++) {
 		if (vprime_gpu_dma_bits[i] < VPRIME_GPU_DMA_BITS_MIN ||
 		    vprime_gpu_dma_bits[i] > VPRIME_GPU_DMA_BITS_MAX) {
 			pr_err("vprime: gpu_dma_bits[%u]=%u out of range %u-%u\n",

@@ -826,22 +826,6 @@ static void test_unplug_flips_pending(void)
 			     vprime_core_stat(counters[i]), base[i]);
 }
 
-/* The kernel log from @fd (opened at its end) holds @text. */
-static bool kmsg_has(int fd, const char *text)
-{
-	char buf[2048];
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if (strstr(buf, text))
-			return true;
-	}
-	return false;
-}
-
 static void test_num_outputs_range(void)
 {
 	static const struct {
@@ -875,7 +859,7 @@ static void test_num_outputs_range(void)
 		igt_assert_f(ret == -EINVAL, "loading with %s: %s, expected EINVAL\n",
 			     bad[i].params, strerror(-ret));
 		igt_assert(!vprime_module_loaded("vprime"));
-		igt_assert_f(kmsg_has(kmsg, bad[i].message),
+		igt_assert_f(vprime_kmsg_has(kmsg, bad[i].message),
 			     "no \"%s\" in the kernel log\n", bad[i].message);
 		close(kmsg);
 	}

@@ -87,11 +87,21 @@ int __vprime_module_unload(const char *name)
 
 void vprime_modules_unload(void)
 {
-	int ret;
+	int ret, tries;
 
 	ret = __vprime_module_unload("vprime");
 	igt_assert_f(ret == 0, "unloading vprime: %s\n", strerror(-ret));
-	ret = __vprime_module_unload("vprime_core");
+	/*
+	 * A dma-buf whose last reference a kernel thread dropped (a GPU job's
+	 * retire) is released by the kernel's delayed fput a moment later;
+	 * until then it holds vprime_core.
+	 */
+	for (tries = 0; tries < 100; tries++) {
+		ret = __vprime_module_unload("vprime_core");
+		if (ret != -EAGAIN)
+			break;
+		usleep(10 * 1000);
+	}
 	igt_assert_f(ret == 0, "unloading vprime_core: %s\n", strerror(-ret));
 	igt_assert(!vprime_module_loaded("vprime"));
 	igt_assert(!vprime_module_loaded("vprime_core"));
@@ -122,4 +132,21 @@ void vprime_modules_reload(const char *drv_extra, char *saved)
 void vprime_modules_restore(const char *saved)
 {
 	reload(saved);
+}
+
+bool vprime_kmsg_has(int fd, const char *text)
+{
+	char buf[2048];
+	ssize_t n;
+
+	/* EPIPE: records were overwritten; the next read goes on after them */
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (strstr(buf, text))
+			return true;
+	}
+	return false;
 }

@@ -9,6 +9,7 @@
 #ifndef VPRIME_MODULES_H
 #define VPRIME_MODULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Skip unless VPRIME_KOS names both module files; fills the paths. */
@@ -31,5 +32,11 @@ void vprime_modules_unload(void);
 void vprime_modules_reload(const char *drv_extra, char *saved);
 /* Reload with the vprime.ko parameters @saved by vprime_modules_reload(). */
 void vprime_modules_restore(const char *saved);
+
+/*
+ * True when the kernel log read from @fd (/dev/kmsg, O_NONBLOCK, opened
+ * and seeked to its end before the event) holds @text.
+ */
+bool vprime_kmsg_has(int fd, const char *text);
 
 #endif /* VPRIME_MODULES_H */
