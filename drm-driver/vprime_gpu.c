@@ -58,6 +58,7 @@ MODULE_PARM_DESC(num_gpus, "Number of vprime render GPUs, 0-8 (default 1)");
 static unsigned int vprime_gpu_dma_bits[VPRIME_GPU_MAX_DEVICES] = {
 	[0 ... VPRIME_GPU_MAX_DEVICES - 1] = VPRIME_GPU_DMA_BITS_MAX,
 };
+
 /* no count: sysfs shows (and a reload passes back) all the values */
 module_param_array_named(gpu_dma_bits, vprime_gpu_dma_bits, uint, NULL,
 			 0444);

@@ -445,6 +445,7 @@ static void vprime_job_sync(struct vprime_job *job, bool for_device)
 			dma_sync_sgtable_for_cpu(dev, sgt, DMA_BIDIRECTIONAL);
 	}
 }
+
 /* Execute the (validated) command stream. */
 static void vprime_engine_exec(struct vprime_job *job)
 {
