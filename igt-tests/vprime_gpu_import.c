@@ -511,37 +511,16 @@ static void restore_modules(int sig)
 
 static void test_dma_bits_range(void)
 {
-	static const struct {
-		const char *params;
-		const char *message;
-	} bad[] = {
-		{ " gpu_dma_bits=31", "gpu_dma_bits[0]=31 out of range 32-64" },
-		{ " gpu_dma_bits=64,65", "gpu_dma_bits[1]=65 out of range 32-64" },
+	static const struct vprime_refused_load bad[] = {
+		{ "gpu_dma_bits=31", "gpu_dma_bits[0]=31 out of range 32-64" },
+		{ "gpu_dma_bits=64,65", "gpu_dma_bits[1]=65 out of range 32-64" },
 	};
-	char core_ko[256], drv_ko[256], params[1200], core[1024];
-	int kmsg, ret, i;
+	char drv_ko[256], params[1200];
 
-	vprime_modules_require(core_ko, drv_ko, sizeof(core_ko));
-	vprime_module_params("vprime", saved_params, sizeof(saved_params));
-	vprime_module_params("vprime_core", core, sizeof(core));
 	igt_install_exit_handler(restore_modules);
-	vprime_modules_unload();
-	vprime_module_load(core_ko, core);
-
-	for (i = 0; i < (int)ARRAY_SIZE(bad); i++) {
-		kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		igt_assert_lte(0, kmsg);
-		lseek(kmsg, 0, SEEK_END);
-		snprintf(params, sizeof(params), "%s%s", saved_params,
-			 bad[i].params);
-		ret = __vprime_module_load(drv_ko, params);
-		igt_assert_f(ret == -EINVAL, "loading with%s: %s, expected EINVAL\n",
-			     bad[i].params, strerror(-ret));
-		igt_assert(!vprime_module_loaded("vprime"));
-		igt_assert_f(vprime_kmsg_has(kmsg, bad[i].message),
-			     "no \"%s\" in the kernel log\n", bad[i].message);
-		close(kmsg);
-	}
+	vprime_modules_core_only(drv_ko, sizeof(drv_ko), saved_params);
+	vprime_module_check_refused(drv_ko, saved_params, bad,
+				    ARRAY_SIZE(bad));
 
 	/* both ends of the range load */
 	snprintf(params, sizeof(params), "%s gpu_dma_bits=32,64", saved_params);

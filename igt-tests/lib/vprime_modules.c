@@ -134,7 +134,7 @@ void vprime_modules_restore(const char *saved)
 	reload(saved);
 }
 
-bool vprime_kmsg_has(int fd, const char *text)
+static bool vprime_kmsg_has(int fd, const char *text)
 {
 	char buf[2048];
 	ssize_t n;
@@ -149,4 +149,47 @@ bool vprime_kmsg_has(int fd, const char *text)
 			return true;
 	}
 	return false;
+}
+
+void vprime_module_load_refused(const char *ko, const char *name,
+				const char *params, const char *message)
+{
+	int kmsg, ret;
+
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	igt_assert_lte(0, kmsg);
+	lseek(kmsg, 0, SEEK_END);
+	ret = __vprime_module_load(ko, params);
+	igt_assert_f(ret == -EINVAL, "loading %s with \"%s\": %s, expected EINVAL\n",
+		     name, params, strerror(-ret));
+	igt_assert(!vprime_module_loaded(name));
+	igt_assert_f(vprime_kmsg_has(kmsg, message),
+		     "no \"%s\" in the kernel log\n", message);
+	close(kmsg);
+}
+
+void vprime_modules_core_only(char *drv_ko, size_t size, char *saved)
+{
+	char core_ko[256], core[1024];
+
+	igt_assert(size <= sizeof(core_ko));
+	vprime_modules_require(core_ko, drv_ko, size);
+	vprime_module_params("vprime", saved, 1024);
+	vprime_module_params("vprime_core", core, sizeof(core));
+	vprime_modules_unload();
+	vprime_module_load(core_ko, core);
+}
+
+void vprime_module_check_refused(const char *drv_ko, const char *saved,
+				 const struct vprime_refused_load *bad,
+				 unsigned int count)
+{
+	char params[1200];
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		snprintf(params, sizeof(params), "%s %s", saved, bad[i].params);
+		vprime_module_load_refused(drv_ko, "vprime", params,
+					   bad[i].message);
+	}
 }

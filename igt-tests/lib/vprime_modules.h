@@ -9,7 +9,6 @@
 #ifndef VPRIME_MODULES_H
 #define VPRIME_MODULES_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /* Skip unless VPRIME_KOS names both module files; fills the paths. */
@@ -34,9 +33,28 @@ void vprime_modules_reload(const char *drv_extra, char *saved);
 void vprime_modules_restore(const char *saved);
 
 /*
- * True when the kernel log read from @fd (/dev/kmsg, O_NONBLOCK, opened
- * and seeked to its end before the event) holds @text.
+ * Load module file @ko (module @name) with @params, which must be refused:
+ * asserts EINVAL, that @name is not loaded, and that the kernel logged
+ * @message meanwhile.
  */
-bool vprime_kmsg_has(int fd, const char *text);
+void vprime_module_load_refused(const char *ko, const char *name,
+				const char *params, const char *message);
+
+/* A vprime.ko parameter value that must refuse the load, and the message. */
+struct vprime_refused_load {
+	const char *params;
+	const char *message;
+};
+
+/*
+ * Unload both modules and load vprime_core alone again with its parameters
+ * (skips without VPRIME_KOS). @drv_ko (@size bytes, at most 256) receives
+ * vprime.ko's file, @saved (1024 bytes) its parameters before.
+ */
+void vprime_modules_core_only(char *drv_ko, size_t size, char *saved);
+/* Loading vprime.ko with @saved and each of @bad's params is refused. */
+void vprime_module_check_refused(const char *drv_ko, const char *saved,
+				 const struct vprime_refused_load *bad,
+				 unsigned int count);
 
 #endif /* VPRIME_MODULES_H */
