@@ -223,8 +223,6 @@ int vprime_gem_info_ioctl(struct drm_device *dev, void *data,
 int vprime_gem_wait_ioctl(struct drm_device *dev, void *data,
 			  struct drm_file *file);
 bool vprime_gem_is_vprime(struct drm_gem_object *obj);
-int vprime_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map);
-void vprime_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map);
 
 /* vprime_submit.c */
 int vprime_submit_ioctl(struct drm_device *dev, void *data,

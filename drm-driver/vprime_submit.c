@@ -101,7 +101,7 @@ void vprime_job_put_resources(struct vprime_job *job)
 	for (i = 0; i < job->bo_count; i++) {
 		bo = &job->bos[i];
 		if (!iosys_map_is_null(&bo->map))
-			vprime_gem_vunmap(bo->obj, &bo->map);
+			vprime_bo_vunmap(to_vprime_gem(bo->obj)->bo, &bo->map);
 		if (bo->sgt)
 			vprime_job_unmap_import(bo);
 		kvfree(bo->segs);
@@ -452,7 +452,7 @@ static int vprime_job_map_bos(struct drm_device *dev, struct vprime_job *job)
 		bo = &job->bos[i];
 		if (!to_vprime_gem(bo->obj)->bo)
 			continue;
-		ret = vprime_gem_vmap(bo->obj, &bo->map);
+		ret = vprime_bo_vmap(to_vprime_gem(bo->obj)->bo, &bo->map);
 		if (ret)
 			return ret;
 		if (bo->map.is_iomem) {
