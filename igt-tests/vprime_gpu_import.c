@@ -509,6 +509,34 @@ static void restore_modules(int sig)
 	saved_params[0] = '\0';
 }
 
+/*
+ * The wide GPU 0 and the narrow GPU 1: reloads the modules with
+ * gpu_dma_bits=64,NARROW_BITS on first use (in the subtests, not in a
+ * fixture, which would run for every subtest of the binary); the group's
+ * closing fixture or the exit handler restores them.
+ */
+static void open_narrow(void)
+{
+	static bool handler;
+	char extra[64];
+
+	igt_require_f(vprime_count_devices(VPRIME_GPU_DRIVER) >= 2,
+		      "needs two GPUs (vprime.num_gpus=2)\n");
+	if (!saved_params[0]) {
+		vprime_modules_require(NULL, NULL, 0);
+		if (!handler)
+			igt_install_exit_handler(restore_modules);
+		handler = true;
+		snprintf(extra, sizeof(extra), " gpu_dma_bits=64,%u",
+			 NARROW_BITS);
+		vprime_modules_reload(extra, saved_params);
+	}
+	if (wide < 0)
+		wide = vprime_open_gpu(0);
+	if (narrow < 0)
+		narrow = vprime_open_gpu(1);
+}
+
 static void test_dma_bits_range(void)
 {
 	static const struct vprime_refused_load bad[] = {
@@ -557,27 +585,17 @@ igt_main
 	}
 
 	igt_subtest_group {
-		igt_fixture {
-			char extra[64];
-
-			igt_require_f(vprime_count_devices(VPRIME_GPU_DRIVER) >= 2,
-				      "needs two GPUs (vprime.num_gpus=2)\n");
-			vprime_modules_require(NULL, NULL, 0);
-			igt_install_exit_handler(restore_modules);
-			snprintf(extra, sizeof(extra), " gpu_dma_bits=64,%u",
-				 NARROW_BITS);
-			vprime_modules_reload(extra, saved_params);
-			wide = vprime_open_gpu(0);
-			narrow = vprime_open_gpu(1);
+		igt_describe("Syncs at job boundaries carry data through swiotlb.");
+		igt_subtest("narrow-mask-sync") {
+			open_narrow();
+			test_narrow_sync(narrow, wide);
 		}
 
-		igt_describe("Syncs at job boundaries carry data through swiotlb.");
-		igt_subtest("narrow-mask-sync")
-			test_narrow_sync(narrow, wide);
-
 		igt_describe("Engine commands through bounced mappings are right.");
-		igt_subtest("narrow-mask-engine-ops")
+		igt_subtest("narrow-mask-engine-ops") {
+			open_narrow();
 			test_narrow_engine_ops(narrow, wide);
+		}
 
 		igt_fixture
 			restore_modules(0);

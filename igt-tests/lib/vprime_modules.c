@@ -85,23 +85,31 @@ int __vprime_module_unload(const char *name)
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
-void vprime_modules_unload(void)
+/*
+ * A dma-buf whose last reference a kernel thread dropped (a GPU job's
+ * retire) is released by the kernel's delayed fput a moment later; until
+ * then it holds its exporter's modules. So "in use" is retried briefly.
+ */
+static int vprime_module_unload_settled(const char *name)
 {
 	int ret, tries;
 
-	ret = __vprime_module_unload("vprime");
-	igt_assert_f(ret == 0, "unloading vprime: %s\n", strerror(-ret));
-	/*
-	 * A dma-buf whose last reference a kernel thread dropped (a GPU job's
-	 * retire) is released by the kernel's delayed fput a moment later;
-	 * until then it holds vprime_core.
-	 */
 	for (tries = 0; tries < 100; tries++) {
-		ret = __vprime_module_unload("vprime_core");
+		ret = __vprime_module_unload(name);
 		if (ret != -EAGAIN)
 			break;
 		usleep(10 * 1000);
 	}
+	return ret;
+}
+
+void vprime_modules_unload(void)
+{
+	int ret;
+
+	ret = vprime_module_unload_settled("vprime");
+	igt_assert_f(ret == 0, "unloading vprime: %s\n", strerror(-ret));
+	ret = vprime_module_unload_settled("vprime_core");
 	igt_assert_f(ret == 0, "unloading vprime_core: %s\n", strerror(-ret));
 	igt_assert(!vprime_module_loaded("vprime"));
 	igt_assert(!vprime_module_loaded("vprime_core"));
