@@ -228,7 +228,6 @@ bool vprime_gem_is_vprime(struct drm_gem_object *obj);
 int vprime_submit_ioctl(struct drm_device *dev, void *data,
 			struct drm_file *file);
 void vprime_job_put_resources(struct vprime_job *job);
-void vprime_job_retire(struct vprime_job *job);
 
 /* vprime_sched.c */
 int vprime_sched_init(struct vprime_gpu *gpu);

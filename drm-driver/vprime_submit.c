@@ -90,7 +90,7 @@ static void vprime_job_unmap_import(struct vprime_job_bo *bo)
 /*
  * Drop everything a job holds; the counterpart of the submit path. Takes
  * the reservation locks of the job's imports: never call it from the
- * scheduler's thread (free_job queues vprime_job_retire() instead).
+ * scheduler's thread (free_job queues the job's retire_work instead).
  */
 void vprime_job_put_resources(struct vprime_job *job)
 {
