@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * engine.c - bandwidth of the GPU engine's FILL and COPY against the
- * guest's memset and memcpy on the same sizes, and the rate of a null
+ * guest's memset and memcpy on the same sizes, on native BOs and on
+ * imported ones (through their DMA mappings), and the rate of a null
  * ioctl (the reference of the vblank query benchmark).
  */
 #include <errno.h>
@@ -73,22 +74,47 @@ static double gbps(uint64_t bytes, double us)
 	return bytes / (us * 1e3);
 }
 
+/*
+ * A BO for the engine: native, or (@exporter >= 0) a dumb buffer of the
+ * display imported into the GPU, which the engine reaches through its DMA
+ * mapping.
+ */
+static uint32_t engine_bo(int gpu, int exporter, uint64_t size)
+{
+	uint32_t h, imported;
+	int fd;
+
+	if (exporter < 0)
+		return bo_create(gpu, true, size);
+	h = bo_create(exporter, false, size);
+	fd = prime_export(exporter, h);
+	imported = prime_import(gpu, fd);
+	close(fd);
+	gem_close_handle(exporter, h);
+	return imported;
+}
+
 int bench_engine(int argc, char **argv)
 {
 	static const uint64_t sizes[] = { 8 * MiB, 64 * MiB };
 	int nsizes = bench_quick ? 1 : 2;
-	int gpu, i, r, op;
+	int gpu, kms, exporter, i, r, op, imp;
 
 	gpu = open_driver("vprime_gpu", true);
 	if (gpu < 0)
 		die("no vprime_gpu device");
+	kms = open_driver("vprime_kms", false);
 
+	for (imp = 0; imp < (kms >= 0 ? 2 : 1); imp++)
 	for (i = 0; i < nsizes; i++) {
 		uint64_t size = sizes[i];
 		int runs = bench_quick ? 1 : size > 8 * MiB ? 5 : 9;
-		uint32_t src = bo_create(gpu, true, size);
-		uint32_t dst = bo_create(gpu, true, size);
+		uint32_t src, dst;
 		char *a = malloc(size), *b = malloc(size);
+
+		exporter = imp ? kms : -1;
+		src = engine_bo(gpu, exporter, size);
+		dst = engine_bo(gpu, exporter, size);
 
 		if (!a || !b)
 			die("malloc");
@@ -125,12 +151,13 @@ int bench_engine(int argc, char **argv)
 			busy1 = engine_busy_ns(gpu);
 			stats_of(eng, runs, &se);
 			stats_of(cpu, runs, &sc);
-			snprintf(name, sizeof(name), "engine.%s.%lluMiB",
-				 op ? "copy" : "fill",
+			snprintf(name, sizeof(name), "engine.%s%s.%lluMiB",
+				 op ? "copy" : "fill", imp ? "_import" : "",
 				 (unsigned long long)(size / MiB));
 			snprintf(text, sizeof(text),
-				 "submit->BO_WAIT wall time, 1024 px x %llu rows; engine-only (fdinfo drm-engine-render): %.2f GB/s; reference: faster of glibc and rep string op (last run: %s)",
+				 "submit->BO_WAIT wall time, 1024 px x %llu rows%s; engine-only (fdinfo drm-engine-render): %.2f GB/s; reference: faster of glibc and rep string op (last run: %s)",
 				 (unsigned long long)(size / 4096),
+				 imp ? ", display dumb buffers imported (DMA mappings)" : "",
 				 busy1 > busy0 ?
 				 (double)size * runs / (busy1 - busy0) : 0.0, how);
 			emit_figure(name, &se, "GB/s", op ? "memcpy" : "memset",
@@ -141,6 +168,8 @@ int bench_engine(int argc, char **argv)
 		gem_close_handle(gpu, src);
 		gem_close_handle(gpu, dst);
 	}
+	if (kms >= 0)
+		close(kms);
 	close(gpu);
 	return 0;
 }

@@ -574,6 +574,17 @@ int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr)
 	if (placement >= VPRIME_PLACEMENT_COUNT)
 		return -EINVAL;
 
+	/*
+	 * A pinned BO (a scanout buffer, say) can't move: refuse at once
+	 * rather than after waiting for its fences. A snapshot; the check
+	 * under the resv below is the one that counts.
+	 */
+	if (READ_ONCE(bo->pin_count) && READ_ONCE(bo->placement) != placement) {
+		pr_debug("vprime_core: BO %llu is pinned\n", bo->id);
+		atomic64_inc(&vprime_stats.failed_ops);
+		return -EBUSY;
+	}
+
 	do {
 		/* Wait for every fence without the lock, then re-check. */
 		lret = dma_resv_wait_timeout(&bo->resv, DMA_RESV_USAGE_BOOKKEEP,

@@ -106,8 +106,9 @@ vm_fault_t vprime_bo_fault(struct vprime_bo *bo, struct vm_fault *vmf);
  * dma_buf_move_notify() for every exported dma-buf. Returns -EBUSY for a
  * pinned, vmapped or user-mapped BO, or when an attached device can't
  * reach @placement, -ENOMEM when the target placement is full,
- * -EINTR/-ERESTARTSYS when interrupted. Call without the resv held: the
- * fences are waited for without it.
+ * -EINTR/-ERESTARTSYS when interrupted. A pinned BO is refused before any
+ * wait, so a request for a scanout buffer never blocks. Call without the
+ * resv held: the fences are waited for without it.
  */
 int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr);
 

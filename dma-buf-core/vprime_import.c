@@ -51,6 +51,8 @@ int vprime_import_attach(struct vprime_import *imp, struct dma_buf *dmabuf,
 	imp->sgt = NULL;
 	imp->dir = DMA_NONE;
 
+	/* set before attaching: move_notify may come as soon as we are listed */
+	imp->dmabuf = dmabuf;
 	get_dma_buf(dmabuf);
 	if (imp->dynamic)
 		attach = dma_buf_dynamic_attach(dmabuf, dev,
@@ -58,11 +60,11 @@ int vprime_import_attach(struct vprime_import *imp, struct dma_buf *dmabuf,
 	else
 		attach = dma_buf_attach(dmabuf, dev);
 	if (IS_ERR(attach)) {
+		imp->dmabuf = NULL;
 		dma_buf_put(dmabuf);
 		return PTR_ERR(attach);
 	}
 
-	imp->dmabuf = dmabuf;
 	imp->attach = attach;
 	return 0;
 }

@@ -13,8 +13,12 @@
  * drm_gem_dmabuf_export() / drm_gem_dmabuf_release().
  *
  * An imported object wraps a vprime_import (a dynamic attachment when the
- * exporter is dynamic) and uses the dma-buf's resv. Importing a dma-buf that
+ * exporter is dynamic) and uses the dma-buf's resv. Each kind has its own
+ * drm_gem_object_funcs, so no callback asks which kind it has. Importing a dma-buf that
  * was exported from an object of the same drm_device returns that object.
+ * The import's move_notify hook only records that a mapping went stale
+ * (@moved): the mapping itself is dropped by the core and made again by
+ * the next user under the resv (the GPU's submit, vprime_submit.c).
  *
  * This file also implements the GPU's BO ioctls.
  */
@@ -52,15 +56,14 @@ static const struct vprime_bo_owner_ops vprime_gem_owner_ops = {
 	.module = THIS_MODULE,
 };
 
+/* Native objects: a core BO of the device's own. */
+
 static void vprime_gem_free(struct drm_gem_object *obj)
 {
 	struct vprime_gem_object *vobj = to_vprime_gem(obj);
 
 	drm_gem_object_release(obj);
-	if (vobj->bo)
-		vprime_bo_put(vobj->bo);
-	else
-		vprime_import_detach(&vobj->import);
+	vprime_bo_put(vobj->bo);
 	kfree(vobj);
 }
 
@@ -69,10 +72,6 @@ static struct dma_buf *vprime_gem_export(struct drm_gem_object *obj,
 {
 	struct vprime_gem_object *vobj = to_vprime_gem(obj);
 	struct dma_buf *dmabuf;
-
-	/* drm_prime re-exports an import's own dma-buf without calling us */
-	if (!vobj->bo)
-		return ERR_PTR(-EINVAL);
 
 	dmabuf = vprime_bo_export(vobj->bo, flags);
 	if (IS_ERR(dmabuf))
@@ -83,50 +82,25 @@ static struct dma_buf *vprime_gem_export(struct drm_gem_object *obj,
 	return dmabuf;
 }
 
-int vprime_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
+static int vprime_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 {
-	struct vprime_gem_object *vobj = to_vprime_gem(obj);
-
-	if (vobj->bo)
-		return vprime_bo_vmap(vobj->bo, map);
-	return vprime_import_vmap(&vobj->import, map);
+	return vprime_bo_vmap(to_vprime_gem(obj)->bo, map);
 }
 
-void vprime_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
+static void vprime_gem_vunmap(struct drm_gem_object *obj,
+			      struct iosys_map *map)
 {
-	struct vprime_gem_object *vobj = to_vprime_gem(obj);
-
-	if (vobj->bo)
-		vprime_bo_vunmap(vobj->bo, map);
-	else
-		vprime_import_vunmap(&vobj->import, map);
+	vprime_bo_vunmap(to_vprime_gem(obj)->bo, map);
 }
 
 static int vprime_gem_mmap(struct drm_gem_object *obj,
 			   struct vm_area_struct *vma)
 {
-	struct vprime_gem_object *vobj = to_vprime_gem(obj);
-	int ret;
-
-	if (!vobj->bo) {
-		/* The exporter's mmap: its vm_ops, its file reference. */
-		vma->vm_private_data = NULL;
-		vma->vm_ops = NULL;
-		ret = dma_buf_mmap(vobj->import.dmabuf, vma, 0);
-		if (ret)
-			return ret;
-		vma->vm_flags |= VM_DONTEXPAND;
-		/* drop the reference drm_gem_mmap_obj() took for our vm_ops */
-		drm_gem_object_put(obj);
-		return 0;
-	}
-
 	/* the core wants the offset relative to the BO */
 	vma->vm_pgoff -= drm_vma_node_start(&obj->vma_node);
-	return vprime_bo_mmap(vobj->bo, vma);
+	return vprime_bo_mmap(to_vprime_gem(obj)->bo, vma);
 }
 
-/* Only native BOs fault here: imports use the exporter's vm_ops. */
 static vm_fault_t vprime_gem_fault(struct vm_fault *vmf)
 {
 	struct vprime_gem_object *vobj = to_vprime_gem(vmf->vma->vm_private_data);
@@ -149,9 +123,60 @@ static const struct drm_gem_object_funcs vprime_gem_funcs = {
 	.vm_ops = &vprime_gem_vm_ops,
 };
 
+/*
+ * Imported objects: a vprime_import of any dma-buf. No .export: drm_prime
+ * hands out the import's own dma-buf again.
+ */
+
+static void vprime_gem_import_free(struct drm_gem_object *obj)
+{
+	struct vprime_gem_object *vobj = to_vprime_gem(obj);
+
+	drm_gem_object_release(obj);
+	vprime_import_detach(&vobj->import);
+	kfree(vobj);
+}
+
+static int vprime_gem_import_vmap(struct drm_gem_object *obj,
+				  struct iosys_map *map)
+{
+	return vprime_import_vmap(&to_vprime_gem(obj)->import, map);
+}
+
+static void vprime_gem_import_vunmap(struct drm_gem_object *obj,
+				     struct iosys_map *map)
+{
+	vprime_import_vunmap(&to_vprime_gem(obj)->import, map);
+}
+
+/* The exporter's mmap: its vm_ops, its file reference. */
+static int vprime_gem_import_mmap(struct drm_gem_object *obj,
+				  struct vm_area_struct *vma)
+{
+	int ret;
+
+	vma->vm_private_data = NULL;
+	vma->vm_ops = NULL;
+	ret = dma_buf_mmap(to_vprime_gem(obj)->import.dmabuf, vma, 0);
+	if (ret)
+		return ret;
+	vma->vm_flags |= VM_DONTEXPAND;
+	/* drop the reference drm_gem_mmap_obj() took for our vm_ops */
+	drm_gem_object_put(obj);
+	return 0;
+}
+
+static const struct drm_gem_object_funcs vprime_gem_import_funcs = {
+	.free = vprime_gem_import_free,
+	.vmap = vprime_gem_import_vmap,
+	.vunmap = vprime_gem_import_vunmap,
+	.mmap = vprime_gem_import_mmap,
+};
+
 bool vprime_gem_is_vprime(struct drm_gem_object *obj)
 {
-	return obj->funcs == &vprime_gem_funcs;
+	return obj->funcs == &vprime_gem_funcs ||
+	       obj->funcs == &vprime_gem_import_funcs;
 }
 
 struct vprime_gem_object *vprime_gem_create(struct drm_device *dev,
@@ -220,6 +245,15 @@ int vprime_gem_dumb_create(struct drm_file *file, struct drm_device *dev,
 	return 0;
 }
 
+/* The import's move_notify hook, called with the resv held. */
+static void vprime_gem_import_invalidate(struct vprime_import *imp)
+{
+	struct vprime_gem_object *vobj = imp->priv;
+
+	if (vobj->mapped)
+		vobj->moved = true;
+}
+
 struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
 					       struct dma_buf *dmabuf)
 {
@@ -253,11 +287,13 @@ struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
 	if (!vobj)
 		return ERR_PTR(-ENOMEM);
 
+	vobj->import.invalidate = vprime_gem_import_invalidate;
+	vobj->import.priv = vobj;
 	ret = vprime_import_attach(&vobj->import, dmabuf, dev->dev);
 	if (ret)
 		goto err_free;
 
-	vobj->base.funcs = &vprime_gem_funcs;
+	vobj->base.funcs = &vprime_gem_import_funcs;
 	vobj->base.resv = dmabuf->resv;
 	drm_gem_private_object_init(dev, &vobj->base, dmabuf->size);
 	vobj->base.import_attach = vobj->import.attach;

@@ -18,11 +18,21 @@ struct drm_mode_create_dumb;
  * @base: the GEM object
  * @bo: the core BO of a native object, NULL for an import
  * @import: the importer state of an imported object (base.import_attach set)
+ * @mapped: @import has been mapped at least once; protected by the resv
+ * @moved: move_notify invalidated @import after it had been mapped, and it
+ *	has not been mapped since; protected by the resv
+ * @map_users: users of @import's mapping: on the GPU, jobs in flight (taken
+ *	in the submit's validate step, dropped when the job retires); on the
+ *	display, framebuffers in use, which also pin the attachment
+ *	(vprime_kms_fb.c); protected by the resv
  */
 struct vprime_gem_object {
 	struct drm_gem_object base;
 	struct vprime_bo *bo;
 	struct vprime_import import;
+	bool mapped;
+	bool moved;
+	unsigned int map_users;
 };
 
 static inline struct vprime_gem_object *

@@ -14,6 +14,11 @@
  *
  * Each open file gets a scheduler entity, a client id for fdinfo and its own
  * userspace fences.
+ *
+ * The engine reaches imported buffers through DMA mappings of the device
+ * (vprime_submit.c, vprime_sched.c); the gpu_dma_bits parameter gives a
+ * device a narrower DMA mask, so that its mappings bounce through swiotlb
+ * where memory lies above the mask.
  */
 #include <linux/atomic.h>
 #include <linux/dma-mapping.h>
@@ -41,6 +46,24 @@
 static unsigned int vprime_num_gpus = 1;
 module_param_named(num_gpus, vprime_num_gpus, uint, 0444);
 MODULE_PARM_DESC(num_gpus, "Number of vprime render GPUs, 0-8 (default 1)");
+
+/*
+ * The DMA mask of each GPU, in bits: 64 reaches all memory (and the core's
+ * "local" placement); a narrower mask makes the DMA layer bounce the pages
+ * above it through swiotlb, as for a device with a short address bus.
+ */
+#define VPRIME_GPU_DMA_BITS_MIN		32
+#define VPRIME_GPU_DMA_BITS_MAX		64
+
+static unsigned int vprime_gpu_dma_bits[VPRIME_GPU_MAX_DEVICES] = {
+	[0 ... VPRIME_GPU_MAX_DEVICES - 1] = VPRIME_GPU_DMA_BITS_MAX,
+};
+
+/* no count: sysfs shows (and a reload passes back) all the values */
+module_param_array_named(gpu_dma_bits, vprime_gpu_dma_bits, uint, NULL,
+			 0444);
+MODULE_PARM_DESC(gpu_dma_bits,
+		 "DMA mask width in bits of each GPU, in GPU order, 32-64 (default 64 for every GPU)");
 
 static struct platform_device *vprime_gpu_pdevs[VPRIME_GPU_MAX_DEVICES];
 static atomic64_t vprime_gpu_client_ids = ATOMIC64_INIT(0);
@@ -204,11 +227,23 @@ static int vprime_gpu_probe(struct platform_device *pdev)
 		return PTR_ERR(gpu);
 
 	gpu->index = pdev->id;
-	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (ret)
+	gpu->dma_bits = vprime_gpu_dma_bits[gpu->index];
+	/* a platform device has no mask of its own: point it at the coherent one */
+	ret = dma_coerce_mask_and_coherent(&pdev->dev,
+					   DMA_BIT_MASK(gpu->dma_bits));
+	if (ret) {
+		drm_err(&gpu->base, "DMA mask of %u bits refused: %d\n",
+			gpu->dma_bits, ret);
 		return ret;
-	/* no segment limit: a mapping is one entry per backing chunk */
-	ret = dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	}
+	/*
+	 * Segments as long as the DMA layer maps in one piece (swiotlb's
+	 * slot limit when a narrow mask bounces): the core builds its tables
+	 * one entry per backing chunk, split at this size.
+	 */
+	ret = dma_set_max_seg_size(&pdev->dev,
+				   min_t(size_t, UINT_MAX,
+					 dma_max_mapping_size(&pdev->dev)));
 	if (ret)
 		return ret;
 
@@ -257,6 +292,15 @@ int vprime_gpu_register(void)
 		pr_err("vprime: num_gpus %u is above %u\n", vprime_num_gpus,
 		       VPRIME_GPU_MAX_DEVICES);
 		return -EINVAL;
+	}
+	for (i = 0; i < VPRIME_GPU_MAX_DEVICES; i++) {
+		if (vprime_gpu_dma_bits[i] < VPRIME_GPU_DMA_BITS_MIN ||
+		    vprime_gpu_dma_bits[i] > VPRIME_GPU_DMA_BITS_MAX) {
+			pr_err("vprime: gpu_dma_bits[%u]=%u out of range %u-%u\n",
+			       i, vprime_gpu_dma_bits[i],
+			       VPRIME_GPU_DMA_BITS_MIN, VPRIME_GPU_DMA_BITS_MAX);
+			return -EINVAL;
+		}
 	}
 
 	ret = platform_driver_register(&vprime_gpu_platform_driver);

@@ -44,6 +44,17 @@ struct drm_vprime_cmd;
  * @jobs_timedout: jobs whose timeout handler fired (statistics)
  * @jobs_inflight: jobs pushed and not yet freed; teardown waits for 0
  * @idle_wq: woken when @jobs_inflight drops to 0
+ * @retire_wq: releases the resources of finished jobs, out of the
+ *	scheduler's thread (a retire takes reservation locks)
+ * @dma_bits: the width of the device's DMA mask (gpu_dma_bits parameter)
+ * @import_maps: DMA mappings of imported buffers made by submits
+ *	(statistics)
+ * @import_remaps: those of @import_maps made again because move_notify
+ *	had invalidated the previous one (statistics)
+ * @import_map_failures: mappings that failed; each failed its job's fence
+ *	(statistics)
+ * @import_bounced: of @import_maps, those the DMA layer bounced through
+ *	swiotlb (statistics)
  */
 struct vprime_gpu {
 	struct drm_device base;
@@ -64,6 +75,13 @@ struct vprime_gpu {
 	atomic64_t jobs_timedout;
 	atomic_t jobs_inflight;
 	wait_queue_head_t idle_wq;
+	struct workqueue_struct *retire_wq;
+
+	unsigned int dma_bits;
+	atomic64_t import_maps;
+	atomic64_t import_remaps;
+	atomic64_t import_map_failures;
+	atomic64_t import_bounced;
 };
 
 static inline struct vprime_gpu *to_vprime_gpu(struct drm_device *dev)
@@ -105,14 +123,34 @@ void vprime_gpu_file_put(struct vprime_gpu_file *vfile);
 /* Jobs (vprime_submit.c, vprime_sched.c) */
 
 /**
+ * struct vprime_dma_seg - one DMA segment of an imported buffer's mapping
+ * @offset: where the segment starts in the buffer
+ * @addr: its DMA address
+ * @len: its length in bytes
+ */
+struct vprime_dma_seg {
+	u64 offset;
+	dma_addr_t addr;
+	u32 len;
+};
+
+/**
  * struct vprime_job_bo - a BO used by a job
  * @obj: the GEM object, a reference is held
- * @map: its kernel mapping for the job's lifetime
+ * @map: the kernel mapping of a native BO for the job's lifetime
+ * @sgt: the DMA mapping of an imported BO (the import's, shared by the jobs
+ *	in flight that use it); the job holds one of the object's map_users
+ *	while set
+ * @segs: @sgt's DMA segments in buffer order, what the engine addresses
+ * @nsegs: number of @segs
  * @write: the job writes it (else only reads)
  */
 struct vprime_job_bo {
 	struct drm_gem_object *obj;
 	struct iosys_map map;
+	struct sg_table *sgt;
+	struct vprime_dma_seg *segs;
+	unsigned int nsegs;
 	bool write;
 };
 
@@ -137,6 +175,9 @@ struct vprime_job_bo {
  * @start: when the engine started executing the job
  * @exec_work: executes the commands on @gpu->exec_wq
  * @timer: completes the job after @duration_ns
+ * @map_error: the error of a DMA mapping the submit could not make; the
+ *	job then completes with it without touching its BOs
+ * @retire_work: releases the job's resources on @gpu->retire_wq
  */
 struct vprime_job {
 	struct drm_sched_job base;
@@ -155,6 +196,8 @@ struct vprime_job {
 	ktime_t start;
 	struct work_struct exec_work;
 	struct hrtimer timer;
+	int map_error;
+	struct work_struct retire_work;
 };
 
 static inline struct vprime_job *to_vprime_job(struct drm_sched_job *job)
@@ -180,8 +223,6 @@ int vprime_gem_info_ioctl(struct drm_device *dev, void *data,
 int vprime_gem_wait_ioctl(struct drm_device *dev, void *data,
 			  struct drm_file *file);
 bool vprime_gem_is_vprime(struct drm_gem_object *obj);
-int vprime_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map);
-void vprime_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map);
 
 /* vprime_submit.c */
 int vprime_submit_ioctl(struct drm_device *dev, void *data,

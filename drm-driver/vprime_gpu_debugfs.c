@@ -11,7 +11,11 @@
  *  - bos: every client's BOs: handle, size, placement, core id, imported
  *    (dynamic or static attachment) or exported, and the fences of its
  *    reservation object;
- *  - queue: engine state and job statistics;
+ *  - queue: engine state and job statistics, the device's DMA mask width
+ *    (dma_bits) and its DMA mappings of imported buffers: import_maps
+ *    (made), remaps (made again after move_notify invalidated one),
+ *    map_failures (each failed its job's fence) and bounced_maps (those
+ *    swiotlb bounced);
  *  - job_timeout_ms: the scheduler timeout, writable (debug knob; the
  *    default comes from the job_timeout_ms module parameter).
  */
@@ -202,6 +206,13 @@ static int vprime_debugfs_queue(struct seq_file *m, void *unused)
 	seq_printf(m, "jobs_timedout: %lld\n",
 		   atomic64_read(&gpu->jobs_timedout));
 	seq_printf(m, "jobs_inflight: %d\n", atomic_read(&gpu->jobs_inflight));
+	seq_printf(m, "dma_bits: %u\n", gpu->dma_bits);
+	seq_printf(m, "import_maps: %lld\n", atomic64_read(&gpu->import_maps));
+	seq_printf(m, "remaps: %lld\n", atomic64_read(&gpu->import_remaps));
+	seq_printf(m, "map_failures: %lld\n",
+		   atomic64_read(&gpu->import_map_failures));
+	seq_printf(m, "bounced_maps: %lld\n",
+		   atomic64_read(&gpu->import_bounced));
 	if (active)
 		seq_printf(m, "active: job %llu running for %lld ns\n",
 			   active_id, active_ns);

@@ -361,7 +361,7 @@ static int vprime_kms_probe(struct platform_device *pdev)
 	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
-	/* no segment limit: a mapping is one entry per backing chunk */
+	/* no segment limit: a scanout mapping is one entry per backing chunk */
 	ret = dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	if (ret)
 		return ret;

@@ -8,7 +8,9 @@
  *
  * run_job creates the job's hardware fence on the engine's in-order core
  * timeline and queues the command stream on an ordered workqueue, which
- * executes it on the CPU through kernel mappings taken at submit time. When
+ * executes it on the CPU: native BOs through the kernel mappings taken at
+ * submit time, imported BOs through their DMA mappings (synced for the
+ * device before the commands and for the CPU after them). When
  * the commands are done the hardware fence is signalled, after an hrtimer
  * when the job asked for a simulated duration (nothing busy-waits).
  *
@@ -23,6 +25,9 @@
  * sure exactly one of the completion paths (worker, hrtimer, timeout)
  * signals.
  */
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -92,10 +97,56 @@ static enum hrtimer_restart vprime_job_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-static u32 *vprime_row(struct vprime_job_bo *bo, u64 offset, u32 stride,
-		       u32 y)
+/*
+ * How the engine reaches a BO. A native BO is the GPU's own memory: the
+ * kernel mapping taken at submit. An imported BO is reached as a DMA engine
+ * reaches memory, through the DMA addresses of the import's mapping (made
+ * in the submit's validate step): each DMA address is translated back to
+ * the memory the device would access (dma_to_phys(); under swiotlb that is
+ * the bounce buffer, not the buffer's own pages) and the CPU touches that
+ * memory through kmap_local_page(). The GPU's device has no IOMMU, so a
+ * DMA segment is physically contiguous; without HIGHMEM the linear map
+ * covers it contiguously, with HIGHMEM a span ends at the page boundary.
+ *
+ * vprime_span_map() returns the CPU address of @offset in @bo and shrinks
+ * *@len to the bytes contiguous from there; vprime_span_unmap() releases it
+ * (in the reverse order of the maps).
+ */
+static void *vprime_span_map(struct vprime_job *job, struct vprime_job_bo *bo,
+			     u64 offset, size_t *len)
 {
-	return bo->map.vaddr + offset + (u64)y * stride;
+	const struct vprime_dma_seg *seg;
+	unsigned int lo = 0, hi, mid;
+	phys_addr_t phys;
+	size_t avail;
+
+	if (!bo->sgt)
+		return bo->map.vaddr + offset;
+
+	/* the last segment that starts at or before @offset */
+	hi = bo->nsegs;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (bo->segs[mid].offset <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	seg = &bo->segs[lo];
+	phys = dma_to_phys(job->gpu->base.dev,
+			   seg->addr + (offset - seg->offset));
+	avail = seg->offset + seg->len - offset;
+	if (IS_ENABLED(CONFIG_HIGHMEM))
+		avail = min_t(size_t, avail, PAGE_SIZE - offset_in_page(phys));
+	*len = min(*len, avail);
+	return kmap_local_page(pfn_to_page(PHYS_PFN(phys))) +
+	       offset_in_page(phys);
+}
+
+static void vprime_span_unmap(struct vprime_job_bo *bo, const void *vaddr)
+{
+	if (bo->sgt)
+		kunmap_local(vaddr);
 }
 
 /*
@@ -103,7 +154,7 @@ static u32 *vprime_row(struct vprime_job_bo *bo, u64 offset, u32 stride,
  * rather than memcpy()/memset32(): on CPUs with ERMS those are "rep movsb"/
  * "rep stos", which emulated CPUs (the QEMU TCG guests we run in) execute
  * one element at a time, several times slower than a load/store loop.
- * Contiguous areas go in 1 MiB chunks with cond_resched() in between.
+ * Ranges go in spans of at most 1 MiB with cond_resched() in between.
  */
 #define VPRIME_ENGINE_CHUNK	SZ_1M
 
@@ -155,82 +206,137 @@ static void vprime_engine_copy_bytes(void *dst, const void *src, size_t size)
 		memcpy(d, s, size);
 }
 
-static void vprime_engine_memset32(u32 *dst, u32 value, size_t count)
+/* Fill @size bytes (whole pixels) at @offset of @bo with @value. */
+static void vprime_engine_fill_range(struct vprime_job *job,
+				     struct vprime_job_bo *bo, u64 offset,
+				     size_t size, u32 value)
 {
 	size_t n;
-
-	while (count) {
-		n = min_t(size_t, count, VPRIME_ENGINE_CHUNK / 4);
-		vprime_engine_fill_words(dst, value, n);
-		dst += n;
-		count -= n;
-		cond_resched();
-	}
-}
-
-static void vprime_engine_memcpy(void *dst, const void *src, size_t size)
-{
-	size_t n;
+	u32 *p;
 
 	while (size) {
 		n = min_t(size_t, size, VPRIME_ENGINE_CHUNK);
-		vprime_engine_copy_bytes(dst, src, n);
-		dst += n;
-		src += n;
+		p = vprime_span_map(job, bo, offset, &n);
+		vprime_engine_fill_words(p, value, n / 4);
+		vprime_span_unmap(bo, p);
+		offset += n;
 		size -= n;
-		cond_resched();
+		if (size)
+			cond_resched();
 	}
 }
 
-static void vprime_engine_fill(const struct drm_vprime_cmd *cmd,
+/* Copy @size bytes between ranges that don't overlap. */
+static void vprime_engine_copy_range(struct vprime_job *job,
+				     struct vprime_job_bo *dst, u64 dst_offset,
+				     struct vprime_job_bo *src, u64 src_offset,
+				     size_t size)
+{
+	const void *s;
+	size_t n;
+	void *d;
+
+	while (size) {
+		n = min_t(size_t, size, VPRIME_ENGINE_CHUNK);
+		d = vprime_span_map(job, dst, dst_offset, &n);
+		s = vprime_span_map(job, src, src_offset, &n);
+		vprime_engine_copy_bytes(d, s, n);
+		vprime_span_unmap(src, s);
+		vprime_span_unmap(dst, d);
+		dst_offset += n;
+		src_offset += n;
+		size -= n;
+		if (size)
+			cond_resched();
+	}
+}
+
+/*
+ * Copy @size bytes within @bo, where the ranges may overlap (memmove()):
+ * in blocks no longer than their distance, so that a block never overlaps
+ * its own source, from the end when the destination lies above.
+ */
+static void vprime_engine_move_range(struct vprime_job *job,
+				     struct vprime_job_bo *bo, u64 dst_offset,
+				     u64 src_offset, size_t size)
+{
+	u64 dist = dst_offset > src_offset ? dst_offset - src_offset :
+		   src_offset - dst_offset;
+	size_t done, n;
+
+	if (!dist)
+		return;
+	if (dist >= size) {
+		vprime_engine_copy_range(job, bo, dst_offset, bo, src_offset,
+					 size);
+		return;
+	}
+	for (done = 0; done < size; done += n) {
+		n = min_t(u64, dist, size - done);
+		if (dst_offset > src_offset)
+			vprime_engine_copy_range(job, bo,
+						 dst_offset + size - done - n,
+						 bo, src_offset + size - done - n,
+						 n);
+		else
+			vprime_engine_copy_range(job, bo, dst_offset + done,
+						 bo, src_offset + done, n);
+	}
+}
+
+static u64 vprime_rect_row(u64 offset, u32 stride, u32 y)
+{
+	return offset + (u64)y * stride;
+}
+
+static void vprime_engine_fill(struct vprime_job *job,
+			       const struct drm_vprime_cmd *cmd,
 			       struct vprime_job_bo *dst)
 {
+	size_t row = (size_t)cmd->width * 4;
 	u32 y;
 
-	if (cmd->dst_stride == cmd->width * 4) {
-		vprime_engine_memset32(vprime_row(dst, cmd->dst_offset, 0, 0),
-				       cmd->value,
-				       (size_t)cmd->width * cmd->height);
+	if (cmd->dst_stride == row) {
+		vprime_engine_fill_range(job, dst, cmd->dst_offset,
+					 row * cmd->height, cmd->value);
 		return;
 	}
 
 	for (y = 0; y < cmd->height; y++) {
-		vprime_engine_fill_words(vprime_row(dst, cmd->dst_offset,
-						    cmd->dst_stride, y),
-					 cmd->value, cmd->width);
+		vprime_engine_fill_range(job, dst,
+					 vprime_rect_row(cmd->dst_offset,
+							 cmd->dst_stride, y),
+					 row, cmd->value);
 		if (!(y % VPRIME_ENGINE_ROWS_PER_RESCHED))
 			cond_resched();
 	}
 }
 
-static void vprime_engine_copy(const struct drm_vprime_cmd *cmd,
+static void vprime_engine_copy(struct vprime_job *job,
+			       const struct drm_vprime_cmd *cmd,
 			       struct vprime_job_bo *dst,
 			       struct vprime_job_bo *src)
 {
 	size_t row = (size_t)cmd->width * 4;
 	bool same = dst == src;
 	bool backwards = same && cmd->dst_offset > cmd->src_offset;
+	u64 drow, srow;
 	u32 i, y;
 
 	if (!same && cmd->dst_stride == row && cmd->src_stride == row) {
-		vprime_engine_memcpy(vprime_row(dst, cmd->dst_offset, 0, 0),
-				     vprime_row(src, cmd->src_offset, 0, 0),
-				     row * cmd->height);
+		vprime_engine_copy_range(job, dst, cmd->dst_offset, src,
+					 cmd->src_offset, row * cmd->height);
 		return;
 	}
 
 	for (i = 0; i < cmd->height; i++) {
 		y = backwards ? cmd->height - 1 - i : i;
+		drow = vprime_rect_row(cmd->dst_offset, cmd->dst_stride, y);
+		srow = vprime_rect_row(cmd->src_offset, cmd->src_stride, y);
 		if (same)
-			memmove(vprime_row(dst, cmd->dst_offset,
-					   cmd->dst_stride, y),
-				vprime_row(src, cmd->src_offset,
-					   cmd->src_stride, y), row);
+			vprime_engine_move_range(job, dst, drow, srow, row);
 		else
-			vprime_engine_copy_bytes(vprime_row(dst, cmd->dst_offset,
-							    cmd->dst_stride, y),
-						 vprime_row(src, cmd->src_offset,
-							    cmd->src_stride, y),
+			vprime_engine_copy_range(job, dst, drow, src, srow,
 						 row);
 		if (!(i % VPRIME_ENGINE_ROWS_PER_RESCHED))
 			cond_resched();
@@ -254,66 +360,89 @@ static u32 vprime_pattern_pixel(u32 pattern, u32 xs, u32 y, u32 w, u32 frame)
 	}
 }
 
-static void vprime_pattern_row(u32 *row, u32 pattern, u32 y, u32 w,
-			       u32 frame)
+/* Compute row @y of @cmd's pattern at @offset, pixel by pixel. */
+static void vprime_engine_pattern_row(struct vprime_job *job,
+				      const struct drm_vprime_cmd *cmd,
+				      struct vprime_job_bo *dst, u64 offset,
+				      u32 y)
 {
-	u32 xs = frame % w;
-	u32 x;
+	u32 w = cmd->width, xs = cmd->frame % w, left = w;
+	u32 gradient = vprime_pattern_pixel(VPRIME_PATTERN_GRADIENT, 0, y, w,
+					    cmd->frame);
+	u32 i, count, *p;
+	size_t n;
 
-	for (x = 0; x < w; x++) {
-		row[x] = vprime_pattern_pixel(pattern, xs, y, w, frame);
-		if (++xs == w)
-			xs = 0;
+	while (left) {
+		n = (size_t)left * 4;
+		p = vprime_span_map(job, dst, offset, &n);
+		count = n / 4;
+		for (i = 0; i < count; i++) {
+			/* a gradient row differs from x to x in red only */
+			if (cmd->pattern == VPRIME_PATTERN_GRADIENT)
+				p[i] = gradient | (xs & 0xff) << 16;
+			else
+				p[i] = vprime_pattern_pixel(cmd->pattern, xs, y,
+							    w, cmd->frame);
+			if (++xs == w)
+				xs = 0;
+		}
+		vprime_span_unmap(dst, p);
+		offset += n;
+		left -= count;
 	}
 }
 
 /*
- * Rows repeat: bars are the same on every row, the checker board every 64
- * rows, and gradient rows differ only in their green channel. So only the
- * first rows are computed pixel by pixel.
+ * Rows repeat: bars are the same on every row and the checker board every
+ * 64 rows, so only the first rows are computed pixel by pixel and the
+ * others copied from them; gradient rows are cheap to compute.
  */
-static void vprime_engine_pattern(const struct drm_vprime_cmd *cmd,
+static void vprime_engine_pattern(struct vprime_job *job,
+				  const struct drm_vprime_cmd *cmd,
 				  struct vprime_job_bo *dst)
 {
-	u32 w = cmd->width, *row, *first;
-	u32 x, y, green;
+	size_t row = (size_t)cmd->width * 4;
+	u64 offset;
+	u32 y;
 
-	first = vprime_row(dst, cmd->dst_offset, cmd->dst_stride, 0);
 	for (y = 0; y < cmd->height; y++) {
-		row = vprime_row(dst, cmd->dst_offset, cmd->dst_stride, y);
-		switch (cmd->pattern) {
-		case VPRIME_PATTERN_GRADIENT:
-			if (!y) {
-				vprime_pattern_row(row, cmd->pattern, y, w,
-						   cmd->frame);
-				break;
-			}
-			green = ((y + cmd->frame) & 0xff) << 8;
-			for (x = 0; x < w; x++)
-				row[x] = (first[x] & ~0xff00u) | green;
-			break;
-		case VPRIME_PATTERN_CHECKER:
-			if (y < 64)
-				vprime_pattern_row(row, cmd->pattern, y, w,
-						   cmd->frame);
-			else
-				vprime_engine_copy_bytes(row,
-							 vprime_row(dst, cmd->dst_offset,
-								    cmd->dst_stride,
-								    y % 64),
-							 (size_t)w * 4);
-			break;
-		default:
-			if (!y)
-				vprime_pattern_row(row, cmd->pattern, y, w,
-						   cmd->frame);
-			else
-				vprime_engine_copy_bytes(row, first,
-							 (size_t)w * 4);
-			break;
-		}
+		offset = vprime_rect_row(cmd->dst_offset, cmd->dst_stride, y);
+		if (cmd->pattern == VPRIME_PATTERN_GRADIENT ||
+		    (cmd->pattern == VPRIME_PATTERN_CHECKER && y < 64) || !y)
+			vprime_engine_pattern_row(job, cmd, dst, offset, y);
+		else
+			vprime_engine_copy_range(job, dst, offset, dst,
+						 vprime_rect_row(cmd->dst_offset,
+								 cmd->dst_stride,
+								 cmd->pattern ==
+								 VPRIME_PATTERN_CHECKER ?
+								 y % 64 : 0),
+						 row);
 		if (!(y % VPRIME_ENGINE_ROWS_PER_RESCHED))
 			cond_resched();
+	}
+}
+
+/*
+ * Hand the job's imported BOs to the device before the engine runs and
+ * back to the CPU once it is done, as the DMA API requires of a device
+ * that keeps a mapping across accesses (with swiotlb these copy between
+ * the buffer and its bounce buffer).
+ */
+static void vprime_job_sync(struct vprime_job *job, bool for_device)
+{
+	struct device *dev = job->gpu->base.dev;
+	struct sg_table *sgt;
+	u32 i;
+
+	for (i = 0; i < job->bo_count; i++) {
+		sgt = job->bos[i].sgt;
+		if (!sgt)
+			continue;
+		if (for_device)
+			dma_sync_sgtable_for_device(dev, sgt, DMA_BIDIRECTIONAL);
+		else
+			dma_sync_sgtable_for_cpu(dev, sgt, DMA_BIDIRECTIONAL);
 	}
 }
 
@@ -330,14 +459,14 @@ static void vprime_engine_exec(struct vprime_job *job)
 		dst = &job->bos[cmd->dst_handle];
 		switch (cmd->op) {
 		case VPRIME_CMD_FILL:
-			vprime_engine_fill(cmd, dst);
+			vprime_engine_fill(job, cmd, dst);
 			break;
 		case VPRIME_CMD_COPY:
 			src = &job->bos[cmd->src_handle];
-			vprime_engine_copy(cmd, dst, src);
+			vprime_engine_copy(job, cmd, dst, src);
 			break;
 		case VPRIME_CMD_PATTERN:
-			vprime_engine_pattern(cmd, dst);
+			vprime_engine_pattern(job, cmd, dst);
 			break;
 		}
 	}
@@ -356,7 +485,9 @@ static void vprime_job_exec_work(struct work_struct *work)
 	if (test_bit(VPRIME_JOB_DONE, &job->state))
 		return;
 
+	vprime_job_sync(job, true);
 	vprime_engine_exec(job);
+	vprime_job_sync(job, false);
 
 	elapsed = ktime_to_ns(ktime_sub(ktime_get(), job->start));
 	if (job->duration_ns > elapsed) {
@@ -385,6 +516,11 @@ static struct dma_fence *vprime_sched_run_job(struct drm_sched_job *sched_job)
 	if (unlikely(sched_job->s_fence->finished.error)) {
 		/* cancelled before it ran: don't touch the BOs */
 		vprime_job_complete(job, 0);
+		return fence;
+	}
+	if (unlikely(job->map_error)) {
+		/* the validate step couldn't map a BO: fail with its error */
+		vprime_job_complete(job, job->map_error);
 		return fence;
 	}
 	if (unlikely(READ_ONCE(job->vfile->closing))) {
@@ -451,7 +587,8 @@ static void vprime_sched_free_job(struct drm_sched_job *sched_job)
 	hrtimer_cancel(&job->timer);
 
 	drm_sched_job_cleanup(sched_job);
-	vprime_job_put_resources(job);
+	/* the retire takes reservation locks: not in the scheduler's thread */
+	queue_work(job->gpu->retire_wq, &job->retire_work);
 }
 
 static const struct drm_sched_backend_ops vprime_sched_ops = {
@@ -481,9 +618,16 @@ void vprime_sched_cut_short(struct vprime_gpu_file *vfile)
 		vprime_job_complete(job, 0);
 }
 
+static void vprime_job_retire_work(struct work_struct *work)
+{
+	vprime_job_put_resources(container_of(work, struct vprime_job,
+					      retire_work));
+}
+
 void vprime_job_init_engine(struct vprime_job *job)
 {
 	INIT_WORK(&job->exec_work, vprime_job_exec_work);
+	INIT_WORK(&job->retire_work, vprime_job_retire_work);
 	hrtimer_init(&job->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	job->timer.function = vprime_job_timer_fn;
 }
@@ -503,6 +647,8 @@ static void vprime_sched_release(struct drm_device *dev, void *data)
 	/* every file is closed: wait for the jobs the engine still has */
 	wait_event(gpu->idle_wq, !atomic_read(&gpu->jobs_inflight));
 	drm_sched_fini(&gpu->sched);
+	/* drains the retire that dropped the last job */
+	destroy_workqueue(gpu->retire_wq);
 	destroy_workqueue(gpu->exec_wq);
 }
 
@@ -530,14 +676,21 @@ int vprime_sched_init(struct vprime_gpu *gpu)
 	gpu->exec_wq = alloc_ordered_workqueue("%s", 0, gpu->name);
 	if (!gpu->exec_wq)
 		return -ENOMEM;
+	gpu->retire_wq = alloc_workqueue("%s-retire", 0, 0, gpu->name);
+	if (!gpu->retire_wq) {
+		ret = -ENOMEM;
+		goto err_destroy_exec_wq;
+	}
 
 	ret = drm_sched_init(&gpu->sched, &args);
 	if (ret)
-		goto err_destroy_wq;
+		goto err_destroy_retire_wq;
 
 	return drmm_add_action_or_reset(&gpu->base, vprime_sched_release, gpu);
 
-err_destroy_wq:
+err_destroy_retire_wq:
+	destroy_workqueue(gpu->retire_wq);
+err_destroy_exec_wq:
 	destroy_workqueue(gpu->exec_wq);
 	return ret;
 }

@@ -4,15 +4,18 @@
  *
  * DRM_IOCTL_VPRIME_SUBMIT validates everything before anything is queued:
  * flags, pads, counts, each command's rectangles against its BOs (with
- * overflow checks), the in-syncobjs and the in-fence. It then maps the BOs
- * for the engine, locks their reservation objects (ww_mutex through
- * drm_gem_lock_reservations), collects the implicit dependencies (the
+ * overflow checks), the in-syncobjs and the in-fence. It then maps the
+ * native BOs for the engine, locks the reservation objects (ww_mutex
+ * through drm_gem_lock_reservations), maps each imported BO's attachment
+ * for DMA under them (the validate step; a failure fails the job's fence,
+ * not the submit), collects the implicit dependencies (the
  * writers of sources, every fence of destinations), arms and pushes the job
  * under the device's sched_lock so that the scheduler fences' seqnos follow
  * the push order, and publishes the finished fence in each BO's
  * reservation object before unlocking. Out-syncobj and out sync_file are
  * set up afterwards from the same finished fence.
  */
+#include <linux/dma-direct.h>
 #include <linux/dma-fence-chain.h>
 #include <linux/dma-resv.h>
 #include <linux/file.h>
@@ -59,7 +62,36 @@ static void vprime_job_slot_put(struct vprime_gpu_file *vfile)
 	wake_up(&vfile->job_slot_wq);
 }
 
-/* Drop everything a job holds; the counterpart of the submit path. */
+/*
+ * Drop a use of an import's DMA mapping; the caller holds the resv. Without
+ * CONFIG_DMABUF_MOVE_NOTIFY the 6.1 framework pins a dynamic exporter's
+ * buffer for as long as an importer holds a mapping of it, so an idle GPU
+ * gives its mapping up and the buffer may move; with the option, the
+ * mapping stays until move_notify invalidates it or the import goes away.
+ */
+static void vprime_import_put_locked(struct vprime_gem_object *vobj)
+{
+	if (!vobj->map_users && vobj->import.dynamic &&
+	    !IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY))
+		vprime_import_unmap_locked(&vobj->import);
+}
+
+static void vprime_job_unmap_import(struct vprime_job_bo *bo)
+{
+	struct vprime_gem_object *vobj = to_vprime_gem(bo->obj);
+
+	dma_resv_lock(bo->obj->resv, NULL);
+	vobj->map_users--;
+	vprime_import_put_locked(vobj);
+	dma_resv_unlock(bo->obj->resv);
+	bo->sgt = NULL;
+}
+
+/*
+ * Drop everything a job holds; the counterpart of the submit path. Takes
+ * the reservation locks of the job's imports: never call it from the
+ * scheduler's thread (free_job queues the job's retire_work instead).
+ */
 void vprime_job_put_resources(struct vprime_job *job)
 {
 	struct vprime_gpu *gpu = job->gpu;
@@ -69,7 +101,10 @@ void vprime_job_put_resources(struct vprime_job *job)
 	for (i = 0; i < job->bo_count; i++) {
 		bo = &job->bos[i];
 		if (!iosys_map_is_null(&bo->map))
-			vprime_gem_vunmap(bo->obj, &bo->map);
+			vprime_bo_vunmap(to_vprime_gem(bo->obj)->bo, &bo->map);
+		if (bo->sgt)
+			vprime_job_unmap_import(bo);
+		kvfree(bo->segs);
 		drm_gem_object_put(bo->obj);
 	}
 	kvfree(job->bos);
@@ -406,6 +441,7 @@ static int vprime_submit_emit_out(struct drm_vprime_submit *args,
 	return ret;
 }
 
+/* Native BOs are the GPU's own memory: the engine uses a kernel mapping. */
 static int vprime_job_map_bos(struct drm_device *dev, struct vprime_job *job)
 {
 	struct vprime_job_bo *bo;
@@ -414,7 +450,9 @@ static int vprime_job_map_bos(struct drm_device *dev, struct vprime_job *job)
 
 	for (i = 0; i < job->bo_count; i++) {
 		bo = &job->bos[i];
-		ret = vprime_gem_vmap(bo->obj, &bo->map);
+		if (!to_vprime_gem(bo->obj)->bo)
+			continue;
+		ret = vprime_bo_vmap(to_vprime_gem(bo->obj)->bo, &bo->map);
 		if (ret)
 			return ret;
 		if (bo->map.is_iomem) {
@@ -423,6 +461,118 @@ static int vprime_job_map_bos(struct drm_device *dev, struct vprime_job *job)
 		}
 	}
 	return 0;
+}
+
+/* True when the DMA layer bounced a segment of @sgt (swiotlb). */
+static bool vprime_sgt_bounced(struct device *dev, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (sgt->nents != sgt->orig_nents)
+		return false;
+	for_each_sgtable_sg(sgt, sg, i)
+		if (sg_dma_address(sg) != phys_to_dma(dev, sg_phys(sg)))
+			return true;
+	return false;
+}
+
+/* @bo->segs: @sgt's DMA segments, which must cover the BO. */
+static int vprime_job_bo_segs(struct drm_device *dev, struct vprime_job_bo *bo,
+			      struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	u64 offset = 0;
+	unsigned int i;
+
+	bo->segs = kvmalloc_array(sgt->nents, sizeof(*bo->segs), GFP_KERNEL);
+	if (!bo->segs)
+		return -ENOMEM;
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		bo->segs[i].offset = offset;
+		bo->segs[i].addr = sg_dma_address(sg);
+		bo->segs[i].len = sg_dma_len(sg);
+		offset += sg_dma_len(sg);
+	}
+	bo->nsegs = sgt->nents;
+	if (offset < bo->obj->size) {
+		drm_dbg(dev, "submit: the mapping covers %llu of %zu bytes\n",
+			offset, bo->obj->size);
+		kvfree(bo->segs);
+		bo->segs = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The validate step of an imported BO, under its resv: the engine reaches
+ * it through the import's DMA mapping, made now if there is none (the
+ * first use, or move_notify dropped it), as a device's driver maps its
+ * buffers before the job runs. The job holds a use of the mapping until
+ * it retires; its fence in the resv keeps the exporter from moving the
+ * buffer until then.
+ */
+static int vprime_job_map_import(struct vprime_gpu *gpu,
+				 struct vprime_job_bo *bo)
+{
+	struct vprime_gem_object *vobj = to_vprime_gem(bo->obj);
+	struct vprime_import *imp = &vobj->import;
+	struct device *dev = gpu->base.dev;
+	struct sg_table *sgt = imp->sgt;
+	int ret;
+
+	dma_resv_assert_held(bo->obj->resv);
+	if (!sgt) {
+		sgt = vprime_import_map_locked(imp, DMA_BIDIRECTIONAL);
+		if (IS_ERR(sgt)) {
+			atomic64_inc(&gpu->import_map_failures);
+			return PTR_ERR(sgt);
+		}
+		atomic64_inc(&gpu->import_maps);
+		if (vobj->moved)
+			atomic64_inc(&gpu->import_remaps);
+		if (vprime_sgt_bounced(dev, sgt))
+			atomic64_inc(&gpu->import_bounced);
+		vobj->mapped = true;
+		vobj->moved = false;
+	}
+
+	ret = vprime_job_bo_segs(&gpu->base, bo, sgt);
+	if (ret) {
+		vprime_import_put_locked(vobj);
+		return ret;
+	}
+	vobj->map_users++;
+	bo->sgt = sgt;
+	return 0;
+}
+
+/*
+ * Map the job's imports; the caller holds every resv. A mapping that fails
+ * doesn't fail the submit: the job is queued as usual (so its fences order
+ * the BOs' users as if it ran) and completes with the error, without
+ * touching its BOs (run_job).
+ */
+static void vprime_job_map_imports(struct vprime_gpu *gpu,
+				   struct vprime_job *job)
+{
+	struct vprime_job_bo *bo;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < job->bo_count; i++) {
+		bo = &job->bos[i];
+		if (to_vprime_gem(bo->obj)->bo)
+			continue;
+		ret = vprime_job_map_import(gpu, bo);
+		if (ret) {
+			drm_dbg(&gpu->base, "submit: mapping an import failed: %d\n",
+				ret);
+			if (!job->map_error)
+				job->map_error = ret;
+		}
+	}
 }
 
 /*
@@ -463,6 +613,8 @@ static struct dma_fence *vprime_submit_queue(struct vprime_gpu *gpu,
 		if (ret)
 			goto out_unlock;
 	}
+
+	vprime_job_map_imports(gpu, job);
 
 	mutex_lock(&gpu->sched_lock);
 	drm_sched_job_arm(&job->base);

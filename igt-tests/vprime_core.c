@@ -137,9 +137,9 @@
  *
  * SUBTEST: migrate-gpu-importer
  * Description: With the vprime GPU as a live dynamic importer, the buffer
- *              moves before the GPU used it and again once its jobs retired
- *              (they map BOs only while in flight); the GPU writes the
- *              moved pages.
+ *              moves before the GPU mapped it (its first map is no remap)
+ *              and again once its jobs retired; the GPU's next job maps it
+ *              again (debugfs remaps counts it) and writes the moved pages.
  *
  * SUBTEST: stress-concurrent
  * Description: Migrations, importer maps, CPU syncs and fences from several
@@ -1616,7 +1616,7 @@ static void check_value(int fd, size_t size, uint32_t value)
 static void test_migrate_gpu_importer(void)
 {
 	const size_t size = 16 * SZ_4K;
-	uint64_t id, inflight = 1;
+	uint64_t id, inflight = 1, maps, remaps, now;
 	uint32_t handle;
 	int gpu, fd, ret, tries;
 
@@ -1632,21 +1632,31 @@ static void test_migrate_gpu_importer(void)
 	/* The GPU is a live dynamic importer of the heap buffer. */
 	igt_assert(buffer_has(id, "attachments=1 "));
 	igt_assert(buffer_has(id, ":dynamic"));
+	igt_assert_eq(vprime_debugfs_read_key(gpu, "queue", "import_maps",
+					      &maps), 0);
+	igt_assert_eq(vprime_debugfs_read_key(gpu, "queue", "remaps",
+					      &remaps), 0);
 
-	/* Before the GPU maps it: the move notifies the GPU. */
+	/* Before the GPU maps it: a move the GPU has no mapping for. */
 	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
 	igt_assert(buffer_has(id, "placement=local"));
 	check(fd, size, 0x600d);
 
-	/* The GPU (re-)maps it lazily and writes the new pages. */
+	/* The GPU's first job maps it (no remap) and writes the new pages. */
 	vprime_gpu_fill(gpu, handle, size, 0x11111111);
 	vprime_gpu_bo_wait(gpu, handle);
 	check_value(fd, size, 0x11111111);
+	igt_assert_eq(vprime_debugfs_read_key(gpu, "queue", "import_maps",
+					      &now), 0);
+	igt_assert_eq_u64(now, maps + 1);
+	igt_assert_eq(vprime_debugfs_read_key(gpu, "queue", "remaps", &now), 0);
+	igt_assert_eq_u64(now, remaps);
 
 	/*
-	 * After the GPU used it: a job maps its BOs only while it is in
-	 * flight, so once the GPU's jobs are freed nothing pins the buffer;
-	 * it moves again and the GPU's next job reaches the new pages.
+	 * After the GPU used it: once the GPU's jobs retired nothing pins
+	 * the buffer (an idle GPU gives its mapping up where the framework
+	 * pins mapped buffers); it moves again, move_notify invalidates the
+	 * GPU's mapping and the GPU's next job reaches the new pages.
 	 */
 	for (tries = 0; tries < 500; tries++) {
 		igt_assert_eq(vprime_debugfs_read_key(gpu, "queue", "jobs_inflight",
@@ -1662,6 +1672,9 @@ static void test_migrate_gpu_importer(void)
 	vprime_gpu_fill(gpu, handle, size, 0x22222222);
 	vprime_gpu_bo_wait(gpu, handle);
 	check_value(fd, size, 0x22222222);
+	/* the move notified the GPU: its next job mapped the buffer again */
+	igt_assert_eq(vprime_debugfs_read_key(gpu, "queue", "remaps", &now), 0);
+	igt_assert_eq_u64(now, remaps + 1);
 
 	gem_close(gpu, handle);
 	close(fd);

@@ -48,6 +48,12 @@
  * Description: The shared heap buffer migrates between the system and
  *              local placements between flips; the next frames are correct.
  *
+ * SUBTEST: migrate-on-screen
+ * Description: The display pins the buffer it scans out through its
+ *              attachment: a migration request gets -EBUSY at once, even
+ *              with a writer's fence pending; off screen the buffer is
+ *              unpinned, moves, and the next flip shows it.
+ *
  * SUBTEST: fence-error
  * Description: A hung render times out (-ETIMEDOUT); the flip that depends
  *              on it completes and shows the buffer with its previous
@@ -681,6 +687,51 @@ static void test_migration(struct ctx *ctx)
 	shared_destroy(ctx, &buf);
 }
 
+/*
+ * An on-screen buffer is pinned through the display's attachment: a
+ * migration request gets -EBUSY at once, even while a writer's fence is
+ * pending (a migration waits for fences before it moves a buffer, so one
+ * that waited would still be blocked). Off screen it is unpinned, moves,
+ * and the next flip shows it.
+ */
+static void test_migrate_on_screen(struct ctx *ctx)
+{
+	uint64_t before = vprime_core_stat("migrations");
+	struct vprime_heap_migrate args = {
+		.placement = VPRIME_HEAP_PLACEMENT_LOCAL,
+	};
+	struct shared_buf buf;
+	uint32_t fence;
+
+	shared_create(ctx, SRC_HEAP, &buf);
+	args.fd = buf.dmabuf;
+	render_flip_simple(ctx, &buf, color(50));
+	gpu_wait_idle(ctx);
+	igt_assert_f(!strstr(core_buffer_line(buf.heap_id), " pins=0 "),
+		     "the on-screen buffer is not pinned: %s\n",
+		     core_buffer_line(buf.heap_id));
+
+	fence = vprime_gpu_fence_attach(ctx->gpu, buf.gpu_handle,
+					VPRIME_FENCE_WRITE);
+	igt_assert_eq(igt_ioctl(ctx->heap, VPRIME_HEAP_IOCTL_MIGRATE, &args), -1);
+	igt_assert_eq(errno, EBUSY);
+	igt_assert_f(vprime_gpu_bo_busy(ctx->gpu, buf.gpu_handle),
+		     "the writer's fence signalled: the refusal waited for it\n");
+	vprime_gpu_fence_signal(ctx->gpu, fence);
+	igt_assert_eq(igt_ioctl(ctx->heap, VPRIME_HEAP_IOCTL_MIGRATE, &args), -1);
+	igt_assert_eq(errno, EBUSY);
+	igt_assert_eq_u64(vprime_core_stat("migrations"), before);
+	igt_assert(!strcmp(heap_placement(buf.heap_id), "system"));
+
+	/* off screen: no pin, it moves; the next flip maps it again */
+	migrate_between_flips(ctx, &buf, VPRIME_HEAP_PLACEMENT_LOCAL);
+	igt_assert(strstr(core_buffer_line(buf.heap_id), " pins=0 "));
+	render_flip_simple(ctx, &buf, color(51));
+
+	show_old(ctx);
+	shared_destroy(ctx, &buf);
+}
+
 static void test_fence_error(struct ctx *ctx)
 {
 	uint32_t before = color(30), lost = color(31), after = color(32);
@@ -978,6 +1029,14 @@ igt_main
 	igt_subtest("migration") {
 		ctx_init(&ctx);
 		test_migration(&ctx);
+		ctx_fini(&ctx);
+	}
+
+	igt_describe("An on-screen buffer is pinned: its migration is refused "
+		     "at once; off screen it moves.");
+	igt_subtest("migrate-on-screen") {
+		ctx_init(&ctx);
+		test_migrate_on_screen(&ctx);
 		ctx_fini(&ctx);
 	}
 

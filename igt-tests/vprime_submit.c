@@ -600,11 +600,21 @@ static bool reap_within(pid_t pid, int secs, int *status)
 
 static void test_kill(int fd, enum kill_mode mode)
 {
-	uint64_t live = vprime_core_stat("live_buffers");
-	uint64_t bytes = vprime_core_stat("bytes_system");
-	uint64_t fences = vprime_core_stat("live_fences");
-	int p[2], status;
+	uint64_t live, bytes, fences;
+	int p[2], status, i;
 	pid_t pid;
+
+	/*
+	 * The baseline once the GPU retired every job: a retire drops the
+	 * last reference of a BO closed while its job ran (as the previous
+	 * subtest's check_device_works() does).
+	 */
+	for (i = 0; i < 500 && jobs_inflight(fd); i++)
+		usleep(10 * 1000);
+	igt_assert_eq_u64(jobs_inflight(fd), 0);
+	live = vprime_core_stat("live_buffers");
+	bytes = vprime_core_stat("bytes_system");
+	fences = vprime_core_stat("live_fences");
 
 	if (mode == KILL_OWN_HEAP_FENCE)
 		vprime_heap_set_fence_timeout(1000);

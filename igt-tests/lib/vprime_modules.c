@@ -85,13 +85,31 @@ int __vprime_module_unload(const char *name)
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
+/*
+ * A dma-buf whose last reference a kernel thread dropped (a GPU job's
+ * retire) is released by the kernel's delayed fput a moment later; until
+ * then it holds its exporter's modules. So "in use" is retried briefly.
+ */
+static int vprime_module_unload_settled(const char *name)
+{
+	int ret, tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		ret = __vprime_module_unload(name);
+		if (ret != -EAGAIN)
+			break;
+		usleep(10 * 1000);
+	}
+	return ret;
+}
+
 void vprime_modules_unload(void)
 {
 	int ret;
 
-	ret = __vprime_module_unload("vprime");
+	ret = vprime_module_unload_settled("vprime");
 	igt_assert_f(ret == 0, "unloading vprime: %s\n", strerror(-ret));
-	ret = __vprime_module_unload("vprime_core");
+	ret = vprime_module_unload_settled("vprime_core");
 	igt_assert_f(ret == 0, "unloading vprime_core: %s\n", strerror(-ret));
 	igt_assert(!vprime_module_loaded("vprime"));
 	igt_assert(!vprime_module_loaded("vprime_core"));
@@ -122,4 +140,64 @@ void vprime_modules_reload(const char *drv_extra, char *saved)
 void vprime_modules_restore(const char *saved)
 {
 	reload(saved);
+}
+
+static bool vprime_kmsg_has(int fd, const char *text)
+{
+	char buf[2048];
+	ssize_t n;
+
+	/* EPIPE: records were overwritten; the next read goes on after them */
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (strstr(buf, text))
+			return true;
+	}
+	return false;
+}
+
+void vprime_module_load_refused(const char *ko, const char *name,
+				const char *params, const char *message)
+{
+	int kmsg, ret;
+
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	igt_assert_lte(0, kmsg);
+	lseek(kmsg, 0, SEEK_END);
+	ret = __vprime_module_load(ko, params);
+	igt_assert_f(ret == -EINVAL, "loading %s with \"%s\": %s, expected EINVAL\n",
+		     name, params, strerror(-ret));
+	igt_assert(!vprime_module_loaded(name));
+	igt_assert_f(vprime_kmsg_has(kmsg, message),
+		     "no \"%s\" in the kernel log\n", message);
+	close(kmsg);
+}
+
+void vprime_modules_core_only(char *drv_ko, size_t size, char *saved)
+{
+	char core_ko[256], core[1024];
+
+	igt_assert(size <= sizeof(core_ko));
+	vprime_modules_require(core_ko, drv_ko, size);
+	vprime_module_params("vprime", saved, 1024);
+	vprime_module_params("vprime_core", core, sizeof(core));
+	vprime_modules_unload();
+	vprime_module_load(core_ko, core);
+}
+
+void vprime_module_check_refused(const char *drv_ko, const char *saved,
+				 const struct vprime_refused_load *bad,
+				 unsigned int count)
+{
+	char params[1200];
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		snprintf(params, sizeof(params), "%s %s", saved, bad[i].params);
+		vprime_module_load_refused(drv_ko, "vprime", params,
+					   bad[i].message);
+	}
 }

@@ -32,4 +32,29 @@ void vprime_modules_reload(const char *drv_extra, char *saved);
 /* Reload with the vprime.ko parameters @saved by vprime_modules_reload(). */
 void vprime_modules_restore(const char *saved);
 
+/*
+ * Load module file @ko (module @name) with @params, which must be refused:
+ * asserts EINVAL, that @name is not loaded, and that the kernel logged
+ * @message meanwhile.
+ */
+void vprime_module_load_refused(const char *ko, const char *name,
+				const char *params, const char *message);
+
+/* A vprime.ko parameter value that must refuse the load, and the message. */
+struct vprime_refused_load {
+	const char *params;
+	const char *message;
+};
+
+/*
+ * Unload both modules and load vprime_core alone again with its parameters
+ * (skips without VPRIME_KOS). @drv_ko (@size bytes, at most 256) receives
+ * vprime.ko's file, @saved (1024 bytes) its parameters before.
+ */
+void vprime_modules_core_only(char *drv_ko, size_t size, char *saved);
+/* Loading vprime.ko with @saved and each of @bad's params is refused. */
+void vprime_module_check_refused(const char *drv_ko, const char *saved,
+				 const struct vprime_refused_load *bad,
+				 unsigned int count);
+
 #endif /* VPRIME_MODULES_H */
