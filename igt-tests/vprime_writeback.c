@@ -581,6 +581,22 @@ static uint32_t *base_ref(void)
 	return ref;
 }
 
+/*
+ * Show plane @p as @s over the base request, draw it on @ref (freed here)
+ * and check the capture, and the CRC with @crc.
+ */
+static void check_plane(const struct plane *p, const struct plane_setup *s,
+			uint32_t format, uint32_t *ref, struct vprime_crc *crc)
+{
+	drmModeAtomicReqPtr req = base_req();
+
+	plane_add(req, p, s);
+	ref_plane(ref, s, format);
+	commit_and_check(req, ref, crc);
+	drmModeAtomicFree(req);
+	free(ref);
+}
+
 static const uint32_t plane_formats[] = {
 	DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888, DRM_FORMAT_XBGR8888,
 	DRM_FORMAT_ABGR8888, DRM_FORMAT_RGB565,
@@ -659,8 +675,7 @@ static void test_plane_format(const struct plane *p, uint32_t format,
 			      struct vprime_crc *crc)
 {
 	struct plane_setup s = { .alpha = 0xffff, .zpos = 0 };
-	drmModeAtomicReqPtr req = base_req();
-	uint32_t *ref = base_ref();
+	bool primary = p->type == DRM_PLANE_TYPE_PRIMARY;
 	struct image img;
 
 	image_create(&img, kms.width - 16, kms.height - 8, format, 3,
@@ -670,19 +685,9 @@ static void test_plane_format(const struct plane *p, uint32_t format,
 	s.y = 4;
 	s.w = img.width;
 	s.h = img.height;
-	s.zpos = p->type == DRM_PLANE_TYPE_PRIMARY ? 0 : 1;
-	if (p->type == DRM_PLANE_TYPE_PRIMARY) {
-		/* The primary alone: black shows around it. */
-		free(ref);
-		ref = ref_frame();
-	}
-	plane_add(req, p, &s);
-	ref_plane(ref, &s, format);
-
-	commit_and_check(req, ref, crc);
-
-	drmModeAtomicFree(req);
-	free(ref);
+	s.zpos = primary ? 0 : 1;
+	/* The primary alone: black shows around it. */
+	check_plane(p, &s, format, primary ? ref_frame() : base_ref(), crc);
 	image_destroy(&img);
 }
 
@@ -1213,20 +1218,28 @@ static void test_plane_scaling(const struct plane *p,
 		.dw = c->dw, .dh = c->dh, .alpha = 0xffff, .filter = filter,
 		.zpos = primary ? 0 : 1,
 	};
-	drmModeAtomicReqPtr req = base_req();
-	uint32_t *ref = primary ? ref_frame() : base_ref();
+	uint32_t format = primary ? DRM_FORMAT_XRGB8888 : DRM_FORMAT_ARGB8888;
 	struct image img;
 
-	image_create(&img, c->w + 11, c->h + 7,
-		     primary ? DRM_FORMAT_XRGB8888 : DRM_FORMAT_ARGB8888, 13,
-		     !primary);
+	image_create(&img, c->w + 11, c->h + 7, format, 13, !primary);
 	s.img = &img;
-	plane_add(req, p, &s);
-	ref_plane(ref, &s, primary ? DRM_FORMAT_XRGB8888 : DRM_FORMAT_ARGB8888);
-	commit_and_check(req, ref, crc);
-	drmModeAtomicFree(req);
-	free(ref);
+	check_plane(p, &s, format, primary ? ref_frame() : base_ref(), crc);
 	image_destroy(&img);
+}
+
+/* Commit plane @p as @s over the base request; the CRC of a frame after. */
+static uint32_t plane_crc(const struct plane *p, const struct plane_setup *s,
+			  struct vprime_crc *crc)
+{
+	drmModeAtomicReqPtr req = base_req();
+	uint32_t frame, value;
+
+	plane_add(req, p, s);
+	igt_assert_eq(drmModeAtomicCommit(kms.fd, req, 0, NULL), 0);
+	drmModeAtomicFree(req);
+	drain_crc(crc);
+	igt_assert(vprime_crc_read(crc, 5000, &frame, &value));
+	return value;
 }
 
 /*
@@ -1244,8 +1257,7 @@ static void test_plane_scaling_crc(const struct plane *p,
 	};
 	struct image img, big;
 	struct vprime_dumb *d = &big.dumb;
-	uint32_t frame, scaled, unscaled, x, y;
-	drmModeAtomicReqPtr req;
+	uint32_t scaled, unscaled, x, y;
 	uint8_t *map, *src;
 
 	image_create(&img, s.w, s.h, DRM_FORMAT_XRGB8888, 57, false);
@@ -1258,22 +1270,11 @@ static void test_plane_scaling_crc(const struct plane *p,
 			       src + (y / 2) * img.dumb.pitch + (x / 2) * 4, 4);
 
 	s.img = &img;
-	req = base_req();
-	plane_add(req, p, &s);
-	igt_assert_eq(drmModeAtomicCommit(kms.fd, req, 0, NULL), 0);
-	drmModeAtomicFree(req);
-	drain_crc(crc);
-	igt_assert(vprime_crc_read(crc, 5000, &frame, &scaled));
-
+	scaled = plane_crc(p, &s, crc);
 	s.img = &big;
 	s.w = s.dw;
 	s.h = s.dh;
-	req = base_req();
-	plane_add(req, p, &s);
-	igt_assert_eq(drmModeAtomicCommit(kms.fd, req, 0, NULL), 0);
-	drmModeAtomicFree(req);
-	drain_crc(crc);
-	igt_assert(vprime_crc_read(crc, 5000, &frame, &unscaled));
+	unscaled = plane_crc(p, &s, crc);
 	igt_assert_f(scaled == unscaled,
 		     "scaled CRC %08x, reference framebuffer's %08x\n",
 		     scaled, unscaled);
@@ -1346,14 +1347,8 @@ static void test_cursor_size(uint32_t w, uint32_t h, struct vprime_crc *crc)
 			.img = &img, .x = pos[i][0], .y = pos[i][1], .w = w,
 			.h = h, .alpha = 0xffff, .zpos = num_planes - 1,
 		};
-		drmModeAtomicReqPtr req = base_req();
-		uint32_t *ref = base_ref();
 
-		plane_add(req, cur, &s);
-		ref_plane(ref, &s, DRM_FORMAT_ARGB8888);
-		commit_and_check(req, ref, crc);
-		drmModeAtomicFree(req);
-		free(ref);
+		check_plane(cur, &s, DRM_FORMAT_ARGB8888, base_ref(), crc);
 	}
 	image_destroy(&img);
 }
