@@ -29,8 +29,8 @@
  * A missing LUT or CTM is the identity.
  *
  * Nothing of this is computed per pixel: atomic_check turns the blobs into
- * tables in the CRTC state (struct vprime_color) - without a CTM one 8-bit
- * table per channel, with one the degamma outputs and a 4096-entry gamma
+ * tables in the CRTC state (struct vprime_color) - without a CTM one table
+ * per channel of the output already in its place in the pixel, with one the degamma outputs and a 4096-entry gamma
  * table per channel - and the composer only looks up (and multiplies with
  * the CTM).
  */
@@ -137,7 +137,8 @@ int vprime_color_check(struct drm_crtc *crtc, struct vprime_crtc_state *state)
 				u32 x = vprime_stage(degamma, ch, v * 257);
 
 				x = vprime_stage(gamma, ch, x);
-				color->lut8[ch][v] = vprime_to_8bit(x);
+				color->lut[ch][v] = (u32)vprime_to_8bit(x) <<
+						    (16 - 8 * ch);
 			}
 		}
 		state->color = color;
@@ -189,10 +190,9 @@ void vprime_color_apply_row(const struct vprime_color *color, u32 *row,
 		for (i = 0; i < n; i++) {
 			u32 p = row[i];
 
-			row[i] = 0xff000000 |
-				 color->lut8[0][(p >> 16) & 0xff] << 16 |
-				 color->lut8[1][(p >> 8) & 0xff] << 8 |
-				 color->lut8[2][p & 0xff];
+			row[i] = 0xff000000 | color->lut[0][(p >> 16) & 0xff] |
+				 color->lut[1][(p >> 8) & 0xff] |
+				 color->lut[2][p & 0xff];
 		}
 		return;
 	}

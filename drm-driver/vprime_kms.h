@@ -218,16 +218,16 @@ void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 
 /**
  * struct vprime_color - a CRTC state's colour pipeline, as tables
- * @has_ctm: a CTM is set: @degamma, @ctm and @gamma8 are used, else @lut8
- * @lut8: without a CTM, the whole pipeline per channel (R, G, B) and
- *	8-bit input
+ * @has_ctm: a CTM is set: @degamma, @ctm and @gamma8 are used, else @lut
+ * @lut: without a CTM, the whole pipeline per channel (R, G, B) and 8-bit
+ *	input, its 8-bit output shifted to the channel's place in 0xffRRGGBB
  * @degamma: with a CTM, the degamma output per channel and 8-bit input
  * @ctm: with a CTM, its coefficients in S15.16, row per output channel
  * @gamma8: with a CTM, gamma and rounding per channel and 12-bit value
  */
 struct vprime_color {
 	bool has_ctm;
-	u8 lut8[3][256];
+	u32 lut[3][256];
 	u16 degamma[3][256];
 	s32 ctm[3][3];
 	u8 gamma8[3][VPRIME_COLOR_GAMMA_POINTS];
