@@ -18,6 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <math.h>
+#include <stdbool.h>
+
 #include <linux/sync_file.h>
 #include <drm.h>
 #include <drm_fourcc.h>
@@ -382,6 +385,151 @@ static double vblank_period_us(int fd)
 	return (t1 - t0) / (vbl.reply.sequence - s0);
 }
 
+/*
+ * Measure the composer in @windows windows of @window_us with the CRC on;
+ * each window's avg_us in @ms (milliseconds), the sums in @frames, @behind.
+ */
+static void compose_measure(struct kms *k, int windows, useconds_t window_us,
+			    double *ms, uint64_t *frames, uint64_t *behind,
+			    long *crc_lines)
+{
+	struct crc_reader crc;
+	int w;
+
+	*frames = *behind = 0;
+	crc_start(k, &crc);
+	usleep(300000);	/* let the composer settle */
+	for (w = 0; w < windows; w++) {
+		uint64_t f;
+
+		stats_reset(k);
+		usleep(window_us);
+		f = stats_key(k, "frames");
+		*frames += f;
+		*behind += stats_key(k, "vblanks_behind");
+		ms[w] = f ? stats_key(k, "avg_us") / 1e3 : 0;
+	}
+	crc_stop(&crc);
+	*crc_lines = crc.lines;
+}
+
+/* A LUT blob: (i / 255) raised to @e, on every channel. */
+static uint32_t lut_blob(int fd, double e)
+{
+	struct drm_color_lut lut[256];
+	uint32_t id;
+	int i;
+
+	for (i = 0; i < 256; i++)
+		lut[i].red = lut[i].green = lut[i].blue =
+			(uint16_t)(pow(i / 255.0, e) * 65535 + 0.5);
+	if (drmModeCreatePropertyBlob(fd, lut, sizeof(lut), &id))
+		die("CreatePropertyBlob LUT");
+	return id;
+}
+
+/* Night-light-like CTM: full red, less green, little blue, some mixing. */
+static uint32_t ctm_blob(int fd)
+{
+	static const double m[9] = {
+		0.9, 0.1, 0, 0, 0.8, 0.05, 0, 0.05, 0.5,
+	};
+	struct drm_color_ctm ctm;
+	uint32_t id;
+	int i;
+
+	for (i = 0; i < 9; i++)
+		ctm.matrix[i] = (uint64_t)(m[i] * 4294967296.0 + 0.5);
+	if (drmModeCreatePropertyBlob(fd, &ctm, sizeof(ctm), &id))
+		die("CreatePropertyBlob CTM");
+	return id;
+}
+
+/*
+ * 1024x768, primary and one ARGB overlay (half the mode's size), with the
+ * colour pipeline and with the overlay scaled, each case its own figure.
+ */
+static void compose_color_scaled(struct kms *k, int overlay, double period)
+{
+	static const struct {
+		const char *name, *what;
+		bool gamma, ctm, scaled;
+	} cases[] = {
+		{ "gamma", "GAMMA_LUT only", true, false, false },
+		{ "color", "DEGAMMA_LUT, CTM and GAMMA_LUT", true, true, false },
+		{ "scaled-overlay", "overlay 512x384 scaled to 1000x700",
+		  false, false, true },
+		{ "color+scaled-overlay",
+		  "DEGAMMA_LUT, CTM, GAMMA_LUT and the overlay scaled to 1000x700",
+		  true, true, true },
+	};
+	const drmModeModeInfo *mode = kms_mode(k, 1024, 768);
+	int windows = bench_quick ? 1 : 5, order[2] = { 0, overlay };
+	uint32_t degamma_p, ctm_p, gamma_p, degamma, gamma, ctm;
+	struct fb fbs[2] = { 0 };
+	unsigned int c;
+
+	for (c = 0; c < (unsigned int)k->nplanes; c++)
+		if (k->plane[c].type == DRM_PLANE_TYPE_PRIMARY)
+			order[0] = c;
+	degamma_p = prop_id(k->fd, k->crtc, DRM_MODE_OBJECT_CRTC, "DEGAMMA_LUT",
+			    NULL);
+	ctm_p = prop_id(k->fd, k->crtc, DRM_MODE_OBJECT_CRTC, "CTM", NULL);
+	gamma_p = prop_id(k->fd, k->crtc, DRM_MODE_OBJECT_CRTC, "GAMMA_LUT",
+			  NULL);
+	degamma = lut_blob(k->fd, 2.2);
+	gamma = lut_blob(k->fd, 1 / 2.2);
+	ctm = ctm_blob(k->fd);
+
+	dumb_fb(k->fd, &fbs[0], mode->hdisplay, mode->vdisplay,
+		DRM_FORMAT_XRGB8888, 0);
+	dumb_fb(k->fd, &fbs[1], mode->hdisplay / 2, mode->vdisplay / 2,
+		DRM_FORMAT_ARGB8888, 1);
+	kms_modeset(k, mode, order, 2, fbs);
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+		uint64_t frames, behind;
+		char name[64], text[256];
+		struct stats st;
+		double ms[16];
+		long lines;
+
+		drmModeAtomicAddProperty(req, k->crtc, degamma_p,
+					 cases[c].ctm ? degamma : 0);
+		drmModeAtomicAddProperty(req, k->crtc, ctm_p,
+					 cases[c].ctm ? ctm : 0);
+		drmModeAtomicAddProperty(req, k->crtc, gamma_p,
+					 cases[c].gamma ? gamma : 0);
+		add_plane(req, k, overlay, fbs[1].id, fbs[1].w, fbs[1].h, 12, 34,
+			  cases[c].scaled ? 1000 : fbs[1].w,
+			  cases[c].scaled ? 700 : fbs[1].h);
+		if (drmModeAtomicCommit(k->fd, req, 0, NULL))
+			die("commit %s", cases[c].name);
+		drmModeAtomicFree(req);
+
+		compose_measure(k, windows, bench_quick ? 300000 : 800000, ms,
+				&frames, &behind, &lines);
+		stats_of(ms, windows, &st);
+		snprintf(name, sizeof(name), "compose.1024x768.%s",
+			 cases[c].name);
+		snprintf(text, sizeof(text),
+			 "debugfs vprime_compose_stats avg_us per 0.8 s window, CRC on, XRGB primary and ARGB overlay, %s; %llu frames, %llu vblanks behind, %ld CRC lines",
+			 cases[c].what, (unsigned long long)frames,
+			 (unsigned long long)behind, lines);
+		if (!frames)
+			note("%s: the composer reported no frames", name);
+		emit_figure(name, &st, "ms/frame", "vblank period",
+			    period / 1e3, GOAL_MAX, 1.0, text);
+	}
+
+	fb_free(k->fd, &fbs[0]);
+	fb_free(k->fd, &fbs[1]);
+	drmModeDestroyPropertyBlob(k->fd, degamma);
+	drmModeDestroyPropertyBlob(k->fd, gamma);
+	drmModeDestroyPropertyBlob(k->fd, ctm);
+}
+
 int bench_compose(int argc, char **argv)
 {
 	static const int sizes[2][2] = { { 1024, 768 }, { 1920, 1080 } };
@@ -389,8 +537,9 @@ int bench_compose(int argc, char **argv)
 	int nsizes = bench_quick ? 1 : 2, ncounts = bench_quick ? 1 : 3;
 	int windows = bench_quick ? 1 : 5;
 	int order[MAX_PLANES], nplanes;
+	double period_768 = 0;
 	struct kms k;
-	int s, c, w, i;
+	int s, c, i;
 
 	kms_open(&k);
 	nplanes = kms_plane_order(&k, order);
@@ -404,9 +553,9 @@ int bench_compose(int argc, char **argv)
 			struct fb fbs[MAX_PLANES] = { 0 };
 			double ms[16];
 			uint64_t frames = 0, behind = 0;
-			struct crc_reader crc;
 			struct stats st;
 			char name[64], text[256];
+			long lines;
 
 			for (i = 0; i < n; i++) {
 				uint32_t fw = i ? mode->hdisplay / 2 : mode->hdisplay;
@@ -420,27 +569,18 @@ int bench_compose(int argc, char **argv)
 			kms_modeset(&k, mode, order, n, fbs);
 			if (!period)
 				period = vblank_period_us(k.fd);
-			crc_start(&k, &crc);
-			usleep(300000);	/* let the composer settle */
-			for (w = 0; w < windows; w++) {
-				uint64_t f;
-
-				stats_reset(&k);
-				usleep(bench_quick ? 300000 :
-				       s ? 1500000 : 800000);
-				f = stats_key(&k, "frames");
-				frames += f;
-				behind += stats_key(&k, "vblanks_behind");
-				ms[w] = f ? stats_key(&k, "avg_us") / 1e3 : 0;
-			}
-			crc_stop(&crc);
+			if (!s)
+				period_768 = period;
+			compose_measure(&k, windows, bench_quick ? 300000 :
+					s ? 1500000 : 800000, ms, &frames,
+					&behind, &lines);
 			stats_of(ms, windows, &st);
 			snprintf(name, sizeof(name), "compose.%dx%d.%dplanes",
 				 sizes[s][0], sizes[s][1], n);
 			snprintf(text, sizeof(text),
 				 "debugfs vprime_compose_stats avg_us per %s window, CRC on, ARGB overlays; %llu frames, %llu vblanks behind, %ld CRC lines",
 				 s ? "1.5 s" : "0.8 s", (unsigned long long)frames,
-				 (unsigned long long)behind, crc.lines);
+				 (unsigned long long)behind, lines);
 			if (!frames)
 				note("%s: the composer reported no frames", name);
 			emit_figure(name, &st, "ms/frame", "vblank period",
@@ -451,6 +591,12 @@ int bench_compose(int argc, char **argv)
 				fb_free(k.fd, &fbs[i]);
 		}
 	}
+
+	/* the overlay: the plane after the primary in zpos order */
+	if (nplanes > 1 && k.plane[order[1]].type == DRM_PLANE_TYPE_OVERLAY)
+		compose_color_scaled(&k, order[1], period_768);
+	else
+		note("compose: no overlay plane, no colour/scaling figures");
 	close(k.fd);
 	return 0;
 }

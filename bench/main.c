@@ -8,7 +8,9 @@
  *   share    export+import+map+CPU touch vs memcpy, 4 KiB .. 256 MiB
  *   scale    export/import cost with 10..10000 live shared buffers, slab
  *   engine   FILL/COPY GB/s vs memset/memcpy, 8 and 64 MiB
- *   compose  composition ms/frame, 1024x768 and 1920x1080, 1/2/4 planes
+ *   compose  composition ms/frame, 1024x768 and 1920x1080, 1/2/4 planes;
+ *            at 1024x768 also with gamma, the colour pipeline and a scaled
+ *            overlay
  *   flip [nocrc]  600-frame flip pipeline with implicit fences from GPU
  *            jobs, with the CRC (so the composition) on or off
  *   hold CMD keep 1024x768 set on the display while CMD runs

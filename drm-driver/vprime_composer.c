@@ -24,6 +24,17 @@
  * and the result is min(255, c + mul(d, 255 - k)) for each colour channel,
  * over an opaque black background. The output alpha is always 0xff.
  *
+ * A scaled plane (source and destination sizes differ) is sampled nearest
+ * neighbour with either SCALING_FILTER: destination pixel (X, Y) of a
+ * plane at CRTC_X/Y, CRTC_W/H shows source pixel
+ * (floor(SRC_X + (X - CRTC_X + 1/2) * SRC_W / CRTC_W),
+ * floor(SRC_Y + (Y - CRTC_Y + 1/2) * SRC_H / CRTC_H)), exactly, with the
+ * source rectangle in 16.16 as the properties give it.
+ *
+ * The CRTC's colour pipeline (degamma, CTM, gamma: vprime_color.c) is
+ * applied to each output row after blending, before the CRC and the
+ * capture.
+ *
  * The "CRC" is a per-frame signature, opaque to userspace as hardware CRCs
  * are: the low 32 bits of the XXH64 (seed 0) of the output rows, 4 bytes
  * per pixel, little endian 0xffRRGGBB, top row first. XXH64 rather than
@@ -35,6 +46,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/seq_file.h>
@@ -171,6 +183,68 @@ static void vprime_compose_plane_row(const struct vprime_frame *frame,
 	vprime_blend_row(frame, stage, out + x1, n);
 }
 
+/*
+ * The source column (or row) that destination pixel @d samples in a scaled
+ * frame: the centre of @d mapped into the 16.16 source rectangle
+ * @src1..@src1 + @src_len of the unclipped destination @crtc1..@crtc1 +
+ * @crtc_len, rounded down. @d lies inside the destination rectangle.
+ */
+static u32 vprime_scale_src(int src1, u32 src_len, int crtc1, u32 crtc_len,
+			    int d)
+{
+	u64 num = (u64)src1 * 2 * crtc_len +
+		  (u64)(2 * (d - crtc1) + 1) * src_len;
+
+	return div64_u64(num, (u64)crtc_len << 17);
+}
+
+/* Source columns of the visible destination pixels of a scaled frame. */
+static u32 *vprime_scale_columns(const struct vprime_frame *frame)
+{
+	unsigned int i, n = drm_rect_width(&frame->dst);
+	u32 *xmap;
+
+	xmap = kvmalloc_array(n, sizeof(u32), GFP_KERNEL);
+	if (!xmap)
+		return NULL;
+	for (i = 0; i < n; i++)
+		xmap[i] = vprime_scale_src(frame->src_fp.x1,
+					   drm_rect_width(&frame->src_fp),
+					   frame->crtc.x1,
+					   drm_rect_width(&frame->crtc),
+					   frame->dst.x1 + i);
+	return xmap;
+}
+
+/*
+ * A scaled frame's row @y: the source row it samples is converted into
+ * @line from the first to the last column sampled, then each destination
+ * pixel takes its column (nearest-neighbour sampling).
+ */
+static void vprime_compose_scaled_row(const struct vprime_frame *frame,
+				      const u32 *xmap, int y, u32 *out,
+				      u32 *stage, u32 *line)
+{
+	unsigned int i, n = drm_rect_width(&frame->dst);
+	u32 first = xmap[0], span = xmap[n - 1] - first + 1;
+	u32 sy = vprime_scale_src(frame->src_fp.y1,
+				  drm_rect_height(&frame->src_fp),
+				  frame->crtc.y1, drm_rect_height(&frame->crtc),
+				  y);
+	const u8 *src = (const u8 *)frame->data[0].vaddr +
+			(size_t)sy * frame->pitch + (size_t)first * frame->cpp;
+	u32 *dst = frame->opaque ? out + frame->dst.x1 : stage;
+
+	if (frame->opaque)
+		frame->format->read_opaque(src, line, span);
+	else
+		frame->format->read_line(src, line, span);
+	for (i = 0; i < n; i++)
+		dst[i] = line[xmap[i] - first];
+	if (!frame->opaque)
+		vprime_blend_row(frame, stage, out + frame->dst.x1, n);
+}
+
 static void vprime_fill_black(u32 *out, unsigned int n)
 {
 	const u64 black = 0xff000000ff000000ULL;
@@ -197,10 +271,11 @@ static int vprime_compose(struct vprime_crtc_state *cstate,
 	int height = cstate->base.mode.vdisplay;
 	unsigned int n = cstate->num_planes;
 	const struct vprime_frame *frames[VPRIME_KMS_MAX_OVERLAYS + 2];
+	u32 *xmaps[VPRIME_KMS_MAX_OVERLAYS + 2] = { };
 	struct xxh64_state sig;
-	u32 *row = NULL, *stage;
-	unsigned int i, count = 0;
-	int y;
+	u32 *row = NULL, *stage, *line = NULL;
+	unsigned int i, count = 0, line_len = 0;
+	int y, ret = -ENOMEM;
 
 	for (i = 0; i < n && count < ARRAY_SIZE(frames); i++) {
 		struct vprime_plane_state *pstate = cstate->planes[i];
@@ -217,10 +292,23 @@ static int vprime_compose(struct vprime_crtc_state *cstate,
 		return -ENOMEM;
 	if (!job) {
 		row = kvmalloc_array(width, sizeof(u32), GFP_KERNEL);
-		if (!row) {
-			kvfree(stage);
-			return -ENOMEM;
-		}
+		if (!row)
+			goto out_free;
+	}
+	for (i = 0; i < count; i++) {
+		unsigned int last = drm_rect_width(&frames[i]->dst) - 1;
+
+		if (!frames[i]->scaled)
+			continue;
+		xmaps[i] = vprime_scale_columns(frames[i]);
+		if (!xmaps[i])
+			goto out_free;
+		line_len = max(line_len, xmaps[i][last] - xmaps[i][0] + 1);
+	}
+	if (line_len) {
+		line = kvmalloc_array(line_len, sizeof(u32), GFP_KERNEL);
+		if (!line)
+			goto out_free;
 	}
 
 	if (crc)
@@ -245,21 +333,34 @@ static int vprime_compose(struct vprime_crtc_state *cstate,
 		if (!covered)
 			vprime_fill_black(out, width);
 
-		for (i = first; i < count; i++)
-			if (vprime_frame_on_row(frames[i], y))
+		for (i = first; i < count; i++) {
+			if (!vprime_frame_on_row(frames[i], y))
+				continue;
+			if (xmaps[i])
+				vprime_compose_scaled_row(frames[i], xmaps[i],
+							  y, out, stage, line);
+			else
 				vprime_compose_plane_row(frames[i], y, width,
 							 out, stage);
+		}
 
+		if (cstate->color)
+			vprime_color_apply_row(cstate->color, out, width);
 		if (crc)
 			xxh64_update(&sig, out, width * sizeof(u32));
 	}
 	if (crc)
 		*crc = lower_32_bits(xxh64_digest(&sig));
+	ret = 0;
 
+out_free:
+	kvfree(line);
+	for (i = 0; i < count; i++)
+		kvfree(xmaps[i]);
 	kvfree(row);
 	kvfree(stage);
 
-	return 0;
+	return ret;
 }
 
 static void vprime_stats_add(struct vprime_crtc *vcrtc, u64 ns,

@@ -176,6 +176,7 @@ static void vprime_crtc_destroy_state(struct drm_crtc *crtc,
 	struct vprime_crtc_state *vstate = to_vprime_crtc_state(state);
 
 	__drm_atomic_helper_crtc_destroy_state(state);
+	kvfree(vstate->color);
 	kfree(vstate->planes);
 	kfree(vstate);
 }
@@ -207,7 +208,7 @@ static struct drm_crtc_state *vprime_crtc_duplicate_state(struct drm_crtc *crtc)
 	if (!vstate)
 		return NULL;
 
-	/* The plane list is rebuilt by every atomic_check. */
+	/* The plane list and colour tables are rebuilt by every atomic_check. */
 	__drm_atomic_helper_crtc_duplicate_state(crtc, &vstate->base);
 
 	return &vstate->base;
@@ -276,6 +277,10 @@ static int vprime_crtc_atomic_check(struct drm_crtc *crtc,
 	int ret;
 
 	ret = drm_atomic_add_affected_planes(state, crtc);
+	if (ret)
+		return ret;
+
+	ret = vprime_color_check(crtc, vstate);
 	if (ret)
 		return ret;
 
@@ -463,5 +468,5 @@ int vprime_crtc_init(struct drm_device *dev, struct vprime_crtc *vcrtc,
 
 	drm_crtc_helper_add(&vcrtc->base, &vprime_crtc_helper_funcs);
 
-	return 0;
+	return vprime_color_init(&vcrtc->base);
 }

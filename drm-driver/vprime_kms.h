@@ -38,7 +38,10 @@
 /* Connector mode list bounds. */
 #define VPRIME_KMS_LIST_MAX_W	1920
 #define VPRIME_KMS_LIST_MAX_H	1080
-#define VPRIME_KMS_CURSOR_MAX	256
+#define VPRIME_KMS_CURSOR_MAX	512
+/* Plane scaling limits: up to 8x larger, down to 4x smaller. */
+#define VPRIME_KMS_MAX_UPSCALE	8
+#define VPRIME_KMS_MAX_DOWNSCALE	4
 /* Most vblanks one late timer callback reports the previous CRC for. */
 #define VPRIME_CRC_MAX_GAP	64
 #define VPRIME_KMS_MAX_OVERLAYS	8
@@ -151,6 +154,10 @@ struct vprime_plane {
  * @alpha: plane alpha, 0 (transparent) to 255 (opaque)
  * @blend_mode: DRM_MODE_BLEND_*
  * @opaque: nothing below this plane shows through it
+ * @scaled: the source and destination sizes differ; the composer then
+ *	samples through @src_fp and @crtc instead of @src
+ * @src_fp: the whole source rectangle in 16.16 fixed point, before clipping
+ * @crtc: the whole destination rectangle, before clipping
  * @owned: @fb was taken for a skipped frame (see
  *	vprime_plane_keep_previous()) and is released with the state
  */
@@ -165,6 +172,9 @@ struct vprime_frame {
 	unsigned int alpha;
 	unsigned int blend_mode;
 	bool opaque;
+	bool scaled;
+	struct drm_rect src_fp;
+	struct drm_rect crtc;
 	bool owned;
 };
 
@@ -199,6 +209,30 @@ struct drm_plane *vprime_plane_create(struct drm_device *dev,
 void vprime_plane_keep_previous(struct drm_plane_state *old_state,
 				struct drm_plane_state *new_state);
 
+/* Colour management (vprime_color.c) */
+
+/* DEGAMMA_LUT_SIZE, GAMMA_LUT_SIZE and the legacy gamma size */
+#define VPRIME_COLOR_LUT_SIZE	256
+/* points of the gamma table behind a CTM (12 bits) */
+#define VPRIME_COLOR_GAMMA_POINTS	4096
+
+/**
+ * struct vprime_color - a CRTC state's colour pipeline, as tables
+ * @has_ctm: a CTM is set: @degamma, @ctm and @gamma8 are used, else @lut
+ * @lut: without a CTM, the whole pipeline per channel (R, G, B) and 8-bit
+ *	input, its 8-bit output shifted to the channel's place in 0xffRRGGBB
+ * @degamma: with a CTM, the degamma output per channel and 8-bit input
+ * @ctm: with a CTM, its coefficients in S15.16, row per output channel
+ * @gamma8: with a CTM, gamma and rounding per channel and 12-bit value
+ */
+struct vprime_color {
+	bool has_ctm;
+	u32 lut[3][256];
+	u16 degamma[3][256];
+	s32 ctm[3][3];
+	u8 gamma8[3][VPRIME_COLOR_GAMMA_POINTS];
+};
+
 /* CRTC (vprime_crtc.c) */
 
 /**
@@ -207,12 +241,20 @@ void vprime_plane_keep_previous(struct drm_plane_state *old_state,
  * @planes: visible planes bottom to top (normalized zpos), built in
  *	atomic_check
  * @num_planes: entries of @planes
+ * @color: the colour pipeline's tables, built in atomic_check; NULL when
+ *	no LUT or CTM is set
  */
 struct vprime_crtc_state {
 	struct drm_crtc_state base;
 	struct vprime_plane_state **planes;
 	unsigned int num_planes;
+	struct vprime_color *color;
 };
+
+int vprime_color_check(struct drm_crtc *crtc, struct vprime_crtc_state *state);
+void vprime_color_apply_row(const struct vprime_color *color, u32 *row,
+			    unsigned int n);
+int vprime_color_init(struct drm_crtc *crtc);
 
 static inline struct vprime_crtc_state *
 to_vprime_crtc_state(struct drm_crtc_state *state)

@@ -3,10 +3,19 @@
  * DOC: vprime display planes
  *
  * Primary, overlay and cursor planes. Every plane can be positioned and
- * clipped (no scaling), has zpos, alpha and pixel blend mode properties,
+ * clipped, has zpos, alpha and pixel blend mode properties,
  * and scans out the formats of vprime_formats.c with the LINEAR modifier
  * only; format_mod_supported() makes framebuffer creation and IN_FORMATS
  * follow that list.
+ *
+ * Primary and overlay planes scale: the source rectangle (16.16) may be
+ * up to %VPRIME_KMS_MAX_UPSCALE times smaller or %VPRIME_KMS_MAX_DOWNSCALE
+ * times larger than the CRTC rectangle in each direction, any ratio in
+ * between; a ratio outside is -EINVAL. They have the SCALING_FILTER
+ * property with "Default" and "Nearest Neighbor", both sampled the same
+ * way by the composer (vprime_composer.c). Cursor planes don't scale (a
+ * source size other than the CRTC size is -EINVAL) and are at most
+ * %VPRIME_KMS_CURSOR_MAX pixels wide and high.
  *
  * Each plane belongs to one CRTC (its possible_crtcs has one bit), and zpos
  * orders the planes of that CRTC: the range is 0 to the number of planes
@@ -112,6 +121,8 @@ static int vprime_plane_atomic_check(struct drm_plane *plane,
 	struct drm_crtc_state *crtc_state;
 	u32 src_w = new_state->src_w >> 16;
 	u32 src_h = new_state->src_h >> 16;
+	int min_scale = DRM_PLANE_NO_SCALING, max_scale = DRM_PLANE_NO_SCALING;
+	int ret;
 
 	if (!fb || !new_state->crtc)
 		return 0;
@@ -125,14 +136,6 @@ static int vprime_plane_atomic_check(struct drm_plane *plane,
 		return -EINVAL;
 	}
 
-	if (src_w != new_state->crtc_w || src_h != new_state->crtc_h) {
-		drm_dbg_atomic(plane->dev,
-			       "[PLANE:%d:%s] scaling %ux%u to %ux%u unsupported\n",
-			       plane->base.id, plane->name, src_w, src_h,
-			       new_state->crtc_w, new_state->crtc_h);
-		return -EINVAL;
-	}
-
 	if (plane->type == DRM_PLANE_TYPE_CURSOR &&
 	    (new_state->crtc_w > VPRIME_KMS_CURSOR_MAX ||
 	     new_state->crtc_h > VPRIME_KMS_CURSOR_MAX)) {
@@ -142,15 +145,32 @@ static int vprime_plane_atomic_check(struct drm_plane *plane,
 		return -EINVAL;
 	}
 
+	/* Cursors don't scale; the other planes do, within the limits. */
+	if (plane->type != DRM_PLANE_TYPE_CURSOR) {
+		min_scale = DRM_PLANE_NO_SCALING / VPRIME_KMS_MAX_UPSCALE;
+		max_scale = DRM_PLANE_NO_SCALING * VPRIME_KMS_MAX_DOWNSCALE;
+	}
+
 	crtc_state = drm_atomic_get_crtc_state(state, new_state->crtc);
 	if (IS_ERR(crtc_state))
 		return PTR_ERR(crtc_state);
 
 	/* Positions off the CRTC are clipped, fully off-screen is invisible. */
-	return drm_atomic_helper_check_plane_state(new_state, crtc_state,
-						   DRM_PLANE_NO_SCALING,
-						   DRM_PLANE_NO_SCALING,
-						   true, true);
+	ret = drm_atomic_helper_check_plane_state(new_state, crtc_state,
+						  min_scale, max_scale,
+						  true, true);
+	/*
+	 * The helper's -ERANGE for a scale factor out of range is -EINVAL
+	 * here, the errno of every other invalid plane configuration.
+	 */
+	if (ret == -ERANGE) {
+		drm_dbg_atomic(plane->dev,
+			       "[PLANE:%d:%s] scaling %ux%u to %ux%u out of range\n",
+			       plane->base.id, plane->name, src_w, src_h,
+			       new_state->crtc_w, new_state->crtc_h);
+		return -EINVAL;
+	}
+	return ret;
 }
 
 static int vprime_plane_prepare_fb(struct drm_plane *plane,
@@ -216,6 +236,16 @@ static void vprime_plane_atomic_update(struct drm_plane *plane,
 	frame->format = vprime_format_lookup(fb->format->format);
 	frame->alpha = new_state->alpha >> 8;
 	frame->blend_mode = new_state->pixel_blend_mode;
+	frame->src_fp.x1 = new_state->src_x;
+	frame->src_fp.y1 = new_state->src_y;
+	frame->src_fp.x2 = new_state->src_x + new_state->src_w;
+	frame->src_fp.y2 = new_state->src_y + new_state->src_h;
+	frame->crtc.x1 = new_state->crtc_x;
+	frame->crtc.y1 = new_state->crtc_y;
+	frame->crtc.x2 = new_state->crtc_x + new_state->crtc_w;
+	frame->crtc.y2 = new_state->crtc_y + new_state->crtc_h;
+	frame->scaled = new_state->src_w != new_state->crtc_w << 16 ||
+			new_state->src_h != new_state->crtc_h << 16;
 	frame->opaque = frame->alpha == 0xff &&
 			(!frame->format->has_alpha ||
 			 frame->blend_mode == DRM_MODE_BLEND_PIXEL_NONE);
@@ -314,6 +344,15 @@ struct drm_plane *vprime_plane_create(struct drm_device *dev,
 	ret = drm_plane_create_blend_mode_property(plane, blend_modes);
 	if (ret)
 		return ERR_PTR(ret);
+
+	if (type != DRM_PLANE_TYPE_CURSOR) {
+		unsigned int filters = BIT(DRM_SCALING_FILTER_DEFAULT) |
+				       BIT(DRM_SCALING_FILTER_NEAREST_NEIGHBOR);
+
+		ret = drm_plane_create_scaling_filter_property(plane, filters);
+		if (ret)
+			return ERR_PTR(ret);
+	}
 
 	return plane;
 }

@@ -48,8 +48,9 @@
  *              every plane with -EINVAL, nothing committed.
  *
  * SUBTEST: reject-scaling
- * Description: A plane whose source and destination sizes differ is -EINVAL
- *              and nothing is committed.
+ * Description: A plane scaled beyond its limits (more than 8x up or 4x
+ *              down) and a scaled cursor are -EINVAL and nothing is
+ *              committed.
  *
  * SUBTEST: reject-src-outside-fb
  * Description: A source rectangle larger than the framebuffer is rejected
@@ -624,10 +625,14 @@ static void test_reject_scaling(void)
 {
 	uint32_t ovl = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0);
 
-	igt_require(ovl);
-	check_rejected(ovl, 0, 0, 200, 200, 100, 100, -EINVAL);
-	check_rejected(kms.primary_id, 0, 0, kms.width, kms.height,
-		       kms.width / 2, kms.height / 2, -EINVAL);
+	uint32_t cur = plane_of_type(DRM_PLANE_TYPE_CURSOR, 0);
+
+	igt_require(ovl && cur);
+	/* 9x up, 5x down */
+	check_rejected(ovl, 0, 0, 900, 90, 100, 10, -EINVAL);
+	check_rejected(kms.primary_id, 0, 0, kms.width / 5, kms.height / 5,
+		       kms.width, kms.height, -EINVAL);
+	check_rejected(cur, 0, 0, 64, 64, 32, 32, -EINVAL);
 }
 
 static void test_reject_src_outside(void)
@@ -653,7 +658,7 @@ static void test_reject_cursor(void)
 	uint32_t cur = plane_of_type(DRM_PLANE_TYPE_CURSOR, 0);
 
 	igt_require(cur);
-	check_rejected(cur, 0, 0, 300, 300, 300, 300, -EINVAL);
+	check_rejected(cur, 0, 0, 513, 300, 513, 300, -EINVAL);
 }
 
 static void test_test_only(void)
@@ -668,7 +673,8 @@ static void test_test_only(void)
 	igt_assert_eq_u64(prop_value(ovl, DRM_MODE_OBJECT_PLANE, "FB_ID"), 0);
 
 	req = drmModeAtomicAlloc();
-	plane_set(req, ovl, fb_b, 10, 10, 100, 100, 0, 0, 50, 50);
+	/* 10x up is beyond the limit */
+	plane_set(req, ovl, fb_b, 10, 10, 500, 500, 0, 0, 50, 50);
 	igt_assert_eq(commit(req, DRM_MODE_ATOMIC_TEST_ONLY, NULL), -EINVAL);
 }
 
@@ -1352,7 +1358,7 @@ igt_main
 	igt_describe("Planes reject framebuffers of formats they don't scan out.");
 	igt_subtest("reject-unsupported-format")
 		test_reject_format();
-	igt_describe("Scaling is rejected and nothing committed.");
+	igt_describe("Scaling out of the limits is rejected, nothing committed.");
 	igt_subtest("reject-scaling")
 		test_reject_scaling();
 	igt_describe("A source rectangle outside the fb is rejected.");

@@ -41,6 +41,38 @@
  * Description: A primary plane fully covered by an opaque overlay does not
  *              show.
  *
+ * SUBTEST: color-properties
+ * Description: Every CRTC has DEGAMMA_LUT, CTM and GAMMA_LUT with LUT sizes
+ *              of 256 and a legacy gamma table of the same size.
+ *
+ * SUBTEST: color-pipeline
+ * Description: Identity LUTs, an inverting LUT, a channel-swapping CTM,
+ *              degamma, CTM and gamma together, and a LUT over alpha-blended
+ *              planes match values computed in the test, by capture and CRC.
+ *
+ * SUBTEST: color-legacy-gamma
+ * Description: The legacy gamma ioctl sets GAMMA_LUT and the composer
+ *              applies it.
+ *
+ * SUBTEST: color-reject-bad-size
+ * Description: DEGAMMA_LUT and GAMMA_LUT blobs of another size than 256
+ *              entries and a CTM blob of the wrong size are -EINVAL.
+ *
+ * SUBTEST: plane-scaling
+ * Description: Primary and overlay planes scaled up and down, at the limits
+ *              and at non-integer ratios, with each SCALING_FILTER, match the
+ *              nearest-neighbour reference by capture and CRC; a 2x upscale
+ *              has the CRC of an unscaled framebuffer of doubled pixels.
+ *
+ * SUBTEST: plane-scaling-limits
+ * Description: More than 8x up, more than 4x down, and any scaling of the
+ *              cursor are -EINVAL.
+ *
+ * SUBTEST: cursor-sizes
+ * Description: ARGB cursors of 64 to 512 pixels, square and 512x170, match
+ *              the reference by capture and CRC; DRM_CAP_CURSOR_WIDTH and
+ *              HEIGHT are 512 and a 513-pixel cursor is -EINVAL.
+ *
  * SUBTEST: writeback-out-fence
  * Description: The writeback out-fence signals without error once the
  *              capture is written, and a capture is written once per job.
@@ -58,6 +90,7 @@
  */
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +127,13 @@ struct plane {
 	uint64_t type;
 	uint32_t prop[P_COUNT];
 	uint64_t blend_none, blend_premulti, blend_coverage;
+	/* SCALING_FILTER (not on cursors: 0) and its two values */
+	uint32_t filter_prop;
+	uint64_t filter_default, filter_nearest;
 };
+
+/* The CRTC's colour properties. */
+static uint32_t crtc_degamma, crtc_ctm, crtc_gamma;
 
 /* A framebuffer with the ARGB8888 value each pixel decodes to. */
 struct image {
@@ -104,10 +143,13 @@ struct image {
 	uint32_t *argb;
 };
 
+/* w x h of the source at src_x/src_y; dw x dh on the CRTC (0: w x h) */
 struct plane_setup {
 	const struct image *img;
 	int x, y;
 	uint32_t src_x, src_y, w, h;
+	uint32_t dw, dh;
+	int filter;	/* 0 default, 1 nearest neighbour */
 	uint64_t alpha;
 	int blend;	/* 0 pre-multiplied, 1 coverage, 2 none */
 	uint64_t zpos;
@@ -205,6 +247,19 @@ static void find_planes(void)
 				p->blend_premulti = blend->enums[e].value;
 			else if (!strcmp(n, "Coverage"))
 				p->blend_coverage = blend->enums[e].value;
+		}
+		drmModeFreeProperty(blend);
+
+		blend = NULL;
+		p->filter_prop = prop_id(p->id, DRM_MODE_OBJECT_PLANE,
+					 "SCALING_FILTER", &blend);
+		for (e = 0; blend && e < blend->count_enums; e++) {
+			const char *n = blend->enums[e].name;
+
+			if (!strcmp(n, "Default"))
+				p->filter_default = blend->enums[e].value;
+			else if (!strcmp(n, "Nearest Neighbor"))
+				p->filter_nearest = blend->enums[e].value;
 		}
 		drmModeFreeProperty(blend);
 	}
@@ -374,8 +429,12 @@ static void plane_add(drmModeAtomicReqPtr req, const struct plane *p,
 	drmModeAtomicAddProperty(req, p->id, p->prop[P_SRC_H], (uint64_t)s->h << 16);
 	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_X], (int64_t)s->x);
 	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_Y], (int64_t)s->y);
-	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_W], s->w);
-	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_H], s->h);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_W], s->dw ?: s->w);
+	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_H], s->dh ?: s->h);
+	if (p->filter_prop)
+		drmModeAtomicAddProperty(req, p->id, p->filter_prop,
+					 s->filter ? p->filter_nearest :
+						     p->filter_default);
 	drmModeAtomicAddProperty(req, p->id, p->prop[P_ZPOS], s->zpos);
 	drmModeAtomicAddProperty(req, p->id, p->prop[P_ALPHA], s->alpha);
 	drmModeAtomicAddProperty(req, p->id, p->prop[P_BLEND], blend);
@@ -387,18 +446,32 @@ static void plane_disable(drmModeAtomicReqPtr req, const struct plane *p)
 	drmModeAtomicAddProperty(req, p->id, p->prop[P_CRTC_ID], 0);
 }
 
+/*
+ * The source pixel destination offset @d samples: the centre of the
+ * destination pixel mapped into the source, rounded down (the documented
+ * nearest-neighbour sampling of the composer).
+ */
+static uint32_t ref_sample(uint32_t src, uint32_t src_len, uint32_t dst_len,
+			   uint32_t d)
+{
+	return src + (uint32_t)(((uint64_t)(2 * d + 1) * src_len) /
+				(2ull * dst_len));
+}
+
 /* Draw plane @s on the reference frame @ref (bottom to top order). */
 static void ref_plane(uint32_t *ref, const struct plane_setup *s,
 		      uint32_t format)
 {
+	uint32_t dw = s->dw ?: s->w, dh = s->dh ?: s->h;
 	int x, y;
 
-	for (y = 0; y < (int)s->h; y++) {
+	for (y = 0; y < (int)dh; y++) {
 		int cy = s->y + y;
+		uint32_t sy = ref_sample(s->src_y, s->h, dh, y);
 
 		if (cy < 0 || cy >= (int)kms.height)
 			continue;
-		for (x = 0; x < (int)s->w; x++) {
+		for (x = 0; x < (int)dw; x++) {
 			int cx = s->x + x;
 			uint32_t *d;
 			uint32_t v;
@@ -406,8 +479,8 @@ static void ref_plane(uint32_t *ref, const struct plane_setup *s,
 			if (cx < 0 || cx >= (int)kms.width)
 				continue;
 			d = &ref[cy * kms.width + cx];
-			v = s->img->argb[(s->src_y + y) * s->img->width +
-					 s->src_x + x];
+			v = s->img->argb[sy * s->img->width +
+					 ref_sample(s->src_x, s->w, dw, x)];
 			*d = ref_blend(*d, v, s->alpha >> 8, s->blend,
 				       format_has_alpha(format));
 		}
@@ -483,6 +556,10 @@ static drmModeAtomicReqPtr base_req(void)
 	int i;
 
 	igt_assert(req);
+	/* no colour management unless the test sets it */
+	drmModeAtomicAddProperty(req, kms.crtc_id, crtc_degamma, 0);
+	drmModeAtomicAddProperty(req, kms.crtc_id, crtc_ctm, 0);
+	drmModeAtomicAddProperty(req, kms.crtc_id, crtc_gamma, 0);
 	for (i = 0; i < num_planes; i++) {
 		if (planes[i].type == DRM_PLANE_TYPE_PRIMARY)
 			plane_add(req, &planes[i], &s);
@@ -502,6 +579,22 @@ static uint32_t *base_ref(void)
 
 	ref_plane(ref, &s, DRM_FORMAT_XRGB8888);
 	return ref;
+}
+
+/*
+ * Show plane @p as @s over the base request, draw it on @ref (freed here)
+ * and check the capture, and the CRC with @crc.
+ */
+static void check_plane(const struct plane *p, const struct plane_setup *s,
+			uint32_t format, uint32_t *ref, struct vprime_crc *crc)
+{
+	drmModeAtomicReqPtr req = base_req();
+
+	plane_add(req, p, s);
+	ref_plane(ref, s, format);
+	commit_and_check(req, ref, crc);
+	drmModeAtomicFree(req);
+	free(ref);
 }
 
 static const uint32_t plane_formats[] = {
@@ -582,8 +675,7 @@ static void test_plane_format(const struct plane *p, uint32_t format,
 			      struct vprime_crc *crc)
 {
 	struct plane_setup s = { .alpha = 0xffff, .zpos = 0 };
-	drmModeAtomicReqPtr req = base_req();
-	uint32_t *ref = base_ref();
+	bool primary = p->type == DRM_PLANE_TYPE_PRIMARY;
 	struct image img;
 
 	image_create(&img, kms.width - 16, kms.height - 8, format, 3,
@@ -593,19 +685,9 @@ static void test_plane_format(const struct plane *p, uint32_t format,
 	s.y = 4;
 	s.w = img.width;
 	s.h = img.height;
-	s.zpos = p->type == DRM_PLANE_TYPE_PRIMARY ? 0 : 1;
-	if (p->type == DRM_PLANE_TYPE_PRIMARY) {
-		/* The primary alone: black shows around it. */
-		free(ref);
-		ref = ref_frame();
-	}
-	plane_add(req, p, &s);
-	ref_plane(ref, &s, format);
-
-	commit_and_check(req, ref, crc);
-
-	drmModeAtomicFree(req);
-	free(ref);
+	s.zpos = primary ? 0 : 1;
+	/* The primary alone: black shows around it. */
+	check_plane(p, &s, format, primary ? ref_frame() : base_ref(), crc);
 	image_destroy(&img);
 }
 
@@ -769,6 +851,537 @@ static void test_covered_primary(struct vprime_crc *crc)
 	image_destroy(&img);
 }
 
+/* Colour management (see the DOC of drm-driver/vprime_color.c). */
+
+#define LUT_SIZE 256
+
+static uint32_t lut_blob(const struct drm_color_lut *lut, unsigned int n)
+{
+	uint32_t id = 0;
+
+	igt_assert_eq(drmModeCreatePropertyBlob(kms.fd, lut, n * sizeof(*lut),
+						&id), 0);
+	return id;
+}
+
+static void lut_fill(struct drm_color_lut *lut, uint16_t (*f)(int, int))
+{
+	int i;
+
+	for (i = 0; i < LUT_SIZE; i++) {
+		lut[i].red = f(i, 0);
+		lut[i].green = f(i, 1);
+		lut[i].blue = f(i, 2);
+		lut[i].reserved = 0;
+	}
+}
+
+static uint16_t lut_identity(int i, int ch)
+{
+	return i * 257;
+}
+
+static uint16_t lut_invert(int i, int ch)
+{
+	return 0xffff - i * 257;
+}
+
+/* A degamma-like curve, different per channel: (i/255)^2, ^3, ^1.5. */
+static uint16_t lut_curve(int i, int ch)
+{
+	static const double e[3] = { 2.0, 3.0, 1.5 };
+
+	return (uint16_t)(pow(i / 255.0, e[ch]) * 65535.0 + 0.5);
+}
+
+/* A gamma-like curve: (i/255)^(1/2.2) on every channel. */
+static uint16_t lut_gamma(int i, int ch)
+{
+	return (uint16_t)(pow(i / 255.0, 1 / 2.2) * 65535.0 + 0.5);
+}
+
+/* S31.32 sign-magnitude, as the CTM blob wants it. */
+static uint64_t ctm_value(double v)
+{
+	uint64_t mag = (uint64_t)((v < 0 ? -v : v) * 4294967296.0 + 0.5);
+
+	return v < 0 ? mag | (1ull << 63) : mag;
+}
+
+static uint32_t ctm_blob(const double m[9])
+{
+	struct drm_color_ctm ctm;
+	uint32_t id = 0;
+	int i;
+
+	for (i = 0; i < 9; i++)
+		ctm.matrix[i] = ctm_value(m[i]);
+	igt_assert_eq(drmModeCreatePropertyBlob(kms.fd, &ctm, sizeof(ctm),
+						&id), 0);
+	return id;
+}
+
+/* The documented linear interpolation of a LUT at 16-bit @x. */
+static uint32_t ref_lut(const struct drm_color_lut *lut, int ch, uint32_t x)
+{
+	uint32_t p = x * (LUT_SIZE - 1), i = p / 0xffff, f = p % 0xffff;
+	const uint16_t *e0 = &lut[i].red + ch;
+
+	if (!f)
+		return *e0;
+	return ((uint64_t)*e0 * (0xffff - f) +
+		(uint64_t)*(&lut[i + 1].red + ch) * f + 0x7fff) / 0xffff;
+}
+
+/*
+ * Apply degamma (or NULL), the CTM @m (or NULL), gamma (or NULL) to the
+ * 0xffRRGGBB pixels of @ref, in place, as the documented pipeline.
+ */
+static void ref_color(uint32_t *ref, const struct drm_color_lut *degamma,
+		      const double *m, const struct drm_color_lut *gamma)
+{
+	uint32_t i, n = kms.width * kms.height;
+	int64_t c[9];
+	int ch, k;
+
+	for (k = 0; m && k < 9; k++)
+		c[k] = (int64_t)(m[k] * 65536.0 + (m[k] < 0 ? -0.5 : 0.5));
+	for (i = 0; i < n; i++) {
+		uint32_t x[3], y[3], out = 0xff000000;
+
+		for (ch = 0; ch < 3; ch++) {
+			x[ch] = ((ref[i] >> (16 - 8 * ch)) & 0xff) * 257;
+			if (degamma)
+				x[ch] = ref_lut(degamma, ch, x[ch]);
+		}
+		for (ch = 0; ch < 3; ch++) {
+			int64_t v;
+
+			y[ch] = x[ch];
+			if (!m)
+				continue;
+			v = (c[ch * 3] * x[0] + c[ch * 3 + 1] * x[1] +
+			     c[ch * 3 + 2] * x[2] + 0x8000) >> 16;
+			v = v < 0 ? 0 : v > 0xffff ? 0xffff : v;
+			/* 12 bits into the gamma stage behind a CTM */
+			y[ch] = (v >> 4) << 4 | v >> 12;
+		}
+		for (ch = 0; ch < 3; ch++) {
+			uint32_t v = gamma ? ref_lut(gamma, ch, y[ch]) : y[ch];
+
+			out |= ((v * 255 + 0x7fff) / 0xffff) << (16 - 8 * ch);
+		}
+		ref[i] = out;
+	}
+}
+
+static void color_add(drmModeAtomicReqPtr req, uint32_t degamma, uint32_t ctm,
+		      uint32_t gamma)
+{
+	drmModeAtomicAddProperty(req, kms.crtc_id, crtc_degamma, degamma);
+	drmModeAtomicAddProperty(req, kms.crtc_id, crtc_ctm, ctm);
+	drmModeAtomicAddProperty(req, kms.crtc_id, crtc_gamma, gamma);
+}
+
+static void test_color_properties(void)
+{
+	drmModeResPtr res = drmModeGetResources(kms.fd);
+	int i;
+
+	igt_assert(res);
+	for (i = 0; i < res->count_crtcs; i++) {
+		uint32_t id = res->crtcs[i];
+		drmModeCrtcPtr crtc = drmModeGetCrtc(kms.fd, id);
+
+		igt_assert(crtc);
+		igt_assert_eq(crtc->gamma_size, LUT_SIZE);
+		drmModeFreeCrtc(crtc);
+		igt_assert_eq_u64(prop_get(id, DRM_MODE_OBJECT_CRTC,
+					   "GAMMA_LUT_SIZE"), LUT_SIZE);
+		igt_assert_eq_u64(prop_get(id, DRM_MODE_OBJECT_CRTC,
+					   "DEGAMMA_LUT_SIZE"), LUT_SIZE);
+		igt_assert(prop_id(id, DRM_MODE_OBJECT_CRTC, "CTM", NULL));
+		igt_assert(prop_id(id, DRM_MODE_OBJECT_CRTC, "GAMMA_LUT", NULL));
+		igt_assert(prop_id(id, DRM_MODE_OBJECT_CRTC, "DEGAMMA_LUT",
+				   NULL));
+	}
+	drmModeFreeResources(res);
+}
+
+/* The frame of overlays the colour cases run on: a blend over the base. */
+static void color_scene(drmModeAtomicReqPtr req, uint32_t *ref,
+			struct image *a)
+{
+	struct plane *o0 = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0);
+	struct plane_setup s = {
+		.img = a, .x = 60, .y = 40, .w = a->width, .h = a->height,
+		.alpha = 0xa000, .blend = 0, .zpos = 1,
+	};
+
+	igt_require(o0);
+	plane_add(req, o0, &s);
+	ref_plane(ref, &s, DRM_FORMAT_ARGB8888);
+}
+
+enum color_case {
+	COLOR_IDENTITY, COLOR_INVERT, COLOR_SWAP, COLOR_FULL, COLOR_BLEND,
+};
+
+static void test_color_case(enum color_case c, struct vprime_crc *crc)
+{
+	/* R <- G, G <- B, B <- R */
+	static const double swap[9] = { 0, 1, 0, 0, 0, 1, 1, 0, 0 };
+	static const double mix[9] = {
+		0.5, 0.25, 0.25, -0.25, 1.25, 0, 0.125, 0.125, 0.75,
+	};
+	struct drm_color_lut lut_a[LUT_SIZE], lut_b[LUT_SIZE];
+	drmModeAtomicReqPtr req = base_req();
+	uint32_t *ref = base_ref(), i, n = kms.width * kms.height;
+	uint32_t deg = 0, ctm = 0, gam = 0;
+	struct image a;
+
+	image_create(&a, 300, 200, DRM_FORMAT_ARGB8888, 31, true);
+	if (c == COLOR_BLEND)
+		color_scene(req, ref, &a);
+
+	switch (c) {
+	case COLOR_IDENTITY:
+		/* the same frame as without colour management */
+		lut_fill(lut_a, lut_identity);
+		deg = lut_blob(lut_a, LUT_SIZE);
+		gam = lut_blob(lut_a, LUT_SIZE);
+		break;
+	case COLOR_INVERT:
+	case COLOR_BLEND:
+		lut_fill(lut_a, lut_invert);
+		gam = lut_blob(lut_a, LUT_SIZE);
+		for (i = 0; i < n; i++)
+			ref[i] = 0xff000000 | (~ref[i] & 0xffffff);
+		break;
+	case COLOR_SWAP:
+		ctm = ctm_blob(swap);
+		for (i = 0; i < n; i++)
+			ref[i] = 0xff000000 | (ref[i] & 0xffff) << 8 |
+				 (ref[i] >> 16 & 0xff);
+		break;
+	case COLOR_FULL:
+		lut_fill(lut_a, lut_curve);
+		lut_fill(lut_b, lut_gamma);
+		deg = lut_blob(lut_a, LUT_SIZE);
+		ctm = ctm_blob(mix);
+		gam = lut_blob(lut_b, LUT_SIZE);
+		ref_color(ref, lut_a, mix, lut_b);
+		break;
+	}
+	color_add(req, deg, ctm, gam);
+	commit_and_check(req, ref, crc);
+	drmModeAtomicFree(req);
+
+	/* and off again */
+	req = base_req();
+	free(ref);
+	ref = base_ref();
+	if (c == COLOR_BLEND)
+		color_scene(req, ref, &a);
+	commit_and_check(req, ref, NULL);
+	drmModeAtomicFree(req);
+
+	if (deg)
+		drmModeDestroyPropertyBlob(kms.fd, deg);
+	if (ctm)
+		drmModeDestroyPropertyBlob(kms.fd, ctm);
+	if (gam)
+		drmModeDestroyPropertyBlob(kms.fd, gam);
+	free(ref);
+	image_destroy(&a);
+}
+
+static void test_color_legacy_gamma(struct vprime_crc *crc)
+{
+	uint16_t r[LUT_SIZE], g[LUT_SIZE], b[LUT_SIZE];
+	uint32_t *ref = base_ref(), i;
+	drmModeAtomicReqPtr req;
+	uint32_t frame, value, expected;
+
+	/* red inverted, green kept, blue off */
+	for (i = 0; i < LUT_SIZE; i++) {
+		r[i] = 0xffff - i * 257;
+		g[i] = i * 257;
+		b[i] = 0;
+	}
+	igt_assert_f(drmModeCrtcSetGamma(kms.fd, kms.crtc_id, LUT_SIZE, r, g,
+					 b) == 0,
+		     "drmModeCrtcSetGamma: %s\n", strerror(errno));
+	igt_assert(prop_get(kms.crtc_id, DRM_MODE_OBJECT_CRTC, "GAMMA_LUT"));
+
+	for (i = 0; i < kms.width * kms.height; i++)
+		ref[i] = 0xff000000 | (~ref[i] & 0xff0000) | (ref[i] & 0xff00);
+	expected = vprime_expected_crc(ref, kms.width * 4, kms.width,
+				       kms.height);
+	drain_crc(crc);
+	igt_assert(vprime_crc_read(crc, 5000, &frame, &value));
+	drain_crc(crc);
+	igt_assert(vprime_crc_read(crc, 5000, &frame, &value));
+	igt_assert_f(value == expected, "CRC %08x, reference %08x\n", value,
+		     expected);
+
+	/* a wrong size is refused by the core */
+	igt_assert_eq(drmModeCrtcSetGamma(kms.fd, kms.crtc_id, LUT_SIZE - 1,
+					  r, g, b), -EINVAL);
+
+	req = base_req();
+	free(ref);
+	ref = base_ref();
+	commit_and_check(req, ref, NULL);
+	drmModeAtomicFree(req);
+	free(ref);
+}
+
+static int try_commit_test_only(drmModeAtomicReqPtr req)
+{
+	int ret = drmModeAtomicCommit(kms.fd, req, DRM_MODE_ATOMIC_TEST_ONLY,
+				      NULL);
+
+	return ret ? -errno : 0;
+}
+
+static void test_color_reject_bad_size(void)
+{
+	static const unsigned int sizes[] = { 1, LUT_SIZE - 1, LUT_SIZE + 1,
+					      LUT_SIZE * 2 };
+	struct drm_color_lut lut[LUT_SIZE * 2] = { };
+	struct drm_color_ctm ctm = { };
+	uint32_t prop[2] = { crtc_degamma, crtc_gamma }, blob;
+	unsigned int i, j;
+
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			drmModeAtomicReqPtr req = base_req();
+
+			blob = lut_blob(lut, sizes[i]);
+			drmModeAtomicAddProperty(req, kms.crtc_id, prop[j], blob);
+			igt_assert_f(try_commit_test_only(req) == -EINVAL,
+				     "%s of %u entries accepted\n",
+				     j ? "GAMMA_LUT" : "DEGAMMA_LUT", sizes[i]);
+			drmModeAtomicFree(req);
+			drmModeDestroyPropertyBlob(kms.fd, blob);
+		}
+		/* the right size passes */
+		{
+			drmModeAtomicReqPtr req = base_req();
+
+			blob = lut_blob(lut, LUT_SIZE);
+			drmModeAtomicAddProperty(req, kms.crtc_id, prop[j], blob);
+			igt_assert_eq(try_commit_test_only(req), 0);
+			drmModeAtomicFree(req);
+			drmModeDestroyPropertyBlob(kms.fd, blob);
+		}
+	}
+
+	for (i = 0; i < 2; i++) {
+		drmModeAtomicReqPtr req = base_req();
+
+		igt_assert_eq(drmModeCreatePropertyBlob(kms.fd, &ctm,
+							sizeof(ctm) - 8 + 16 * i,
+							&blob), 0);
+		drmModeAtomicAddProperty(req, kms.crtc_id, crtc_ctm, blob);
+		igt_assert_eq(try_commit_test_only(req), -EINVAL);
+		drmModeAtomicFree(req);
+		drmModeDestroyPropertyBlob(kms.fd, blob);
+	}
+}
+
+/* Plane scaling */
+
+struct scale_case {
+	const char *name;
+	uint32_t w, h, dw, dh;
+};
+
+static const struct scale_case scale_cases[] = {
+	{ "up-2x", 160, 120, 320, 240 },
+	{ "down-2x", 320, 240, 160, 120 },
+	{ "up-8x", 40, 30, 320, 240 },
+	{ "down-4x", 640, 480, 160, 120 },
+	{ "up-non-integer", 150, 97, 333, 211 },
+	{ "down-non-integer", 333, 211, 150, 97 },
+	{ "mixed", 300, 60, 100, 300 },
+};
+
+static void test_plane_scaling(const struct plane *p,
+			       const struct scale_case *c, int filter,
+			       struct vprime_crc *crc)
+{
+	bool primary = p->type == DRM_PLANE_TYPE_PRIMARY;
+	struct plane_setup s = {
+		.x = 37, .y = 25, .src_x = 5, .src_y = 3, .w = c->w, .h = c->h,
+		.dw = c->dw, .dh = c->dh, .alpha = 0xffff, .filter = filter,
+		.zpos = primary ? 0 : 1,
+	};
+	uint32_t format = primary ? DRM_FORMAT_XRGB8888 : DRM_FORMAT_ARGB8888;
+	struct image img;
+
+	image_create(&img, c->w + 11, c->h + 7, format, 13, !primary);
+	s.img = &img;
+	check_plane(p, &s, format, primary ? ref_frame() : base_ref(), crc);
+	image_destroy(&img);
+}
+
+/* Commit plane @p as @s over the base request; the CRC of a frame after. */
+static uint32_t plane_crc(const struct plane *p, const struct plane_setup *s,
+			  struct vprime_crc *crc)
+{
+	drmModeAtomicReqPtr req = base_req();
+	uint32_t frame, value;
+
+	plane_add(req, p, s);
+	igt_assert_eq(drmModeAtomicCommit(kms.fd, req, 0, NULL), 0);
+	drmModeAtomicFree(req);
+	drain_crc(crc);
+	igt_assert(vprime_crc_read(crc, 5000, &frame, &value));
+	return value;
+}
+
+/*
+ * As upstream kms_plane_scaling does it: a 2x upscaled plane has the CRC of
+ * a framebuffer drawn at the doubled size, shown unscaled.
+ */
+static void test_plane_scaling_crc(const struct plane *p,
+				   struct vprime_crc *crc)
+{
+	struct plane_setup s = {
+		.x = 0, .y = 0, .w = kms.width / 2, .h = kms.height / 2,
+		.dw = kms.width / 2 * 2, .dh = kms.height / 2 * 2,
+		.alpha = 0xffff, .filter = 1,
+		.zpos = p->type == DRM_PLANE_TYPE_PRIMARY ? 0 : 1,
+	};
+	struct image img, big;
+	struct vprime_dumb *d = &big.dumb;
+	uint32_t scaled, unscaled, x, y;
+	uint8_t *map, *src;
+
+	image_create(&img, s.w, s.h, DRM_FORMAT_XRGB8888, 57, false);
+	image_create(&big, s.dw, s.dh, DRM_FORMAT_XRGB8888, 0, false);
+	map = vprime_dumb_map(kms.fd, d);
+	src = vprime_dumb_map(kms.fd, &img.dumb);
+	for (y = 0; y < s.dh; y++)
+		for (x = 0; x < s.dw; x++)
+			memcpy(map + y * d->pitch + x * 4,
+			       src + (y / 2) * img.dumb.pitch + (x / 2) * 4, 4);
+
+	s.img = &img;
+	scaled = plane_crc(p, &s, crc);
+	s.img = &big;
+	s.w = s.dw;
+	s.h = s.dh;
+	unscaled = plane_crc(p, &s, crc);
+	igt_assert_f(scaled == unscaled,
+		     "scaled CRC %08x, reference framebuffer's %08x\n",
+		     scaled, unscaled);
+
+	image_destroy(&img);
+	image_destroy(&big);
+}
+
+static void test_plane_scaling_limits(void)
+{
+	struct plane *types[3] = {
+		plane_of_type(DRM_PLANE_TYPE_PRIMARY, 0),
+		plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0),
+		plane_of_type(DRM_PLANE_TYPE_CURSOR, 0),
+	};
+	static const uint32_t ok[][4] = {
+		{ 40, 30, 320, 240 }, { 640, 480, 160, 120 },
+	};
+	static const uint32_t bad[][4] = {
+		{ 39, 30, 320, 240 }, { 40, 29, 320, 240 },
+		{ 641, 480, 160, 120 }, { 640, 481, 160, 120 },
+	};
+	struct image img;
+	unsigned int t, i;
+
+	image_create(&img, 700, 500, DRM_FORMAT_ARGB8888, 3, true);
+	for (t = 0; t < 3; t++) {
+		struct plane *p = types[t];
+
+		if (!p)
+			continue;
+		for (i = 0; i < 2 + 4; i++) {
+			const uint32_t *v = i < 2 ? ok[i] : bad[i - 2];
+			struct plane_setup s = {
+				.img = &img, .w = v[0], .h = v[1], .dw = v[2],
+				.dh = v[3], .alpha = 0xffff,
+				.zpos = t ? 1 : 0,
+			};
+			drmModeAtomicReqPtr req = base_req();
+			int want = i < 2 && t < 2 ? 0 : -EINVAL;
+
+			if (t == 2)
+				s.zpos = num_planes - 1;
+			plane_add(req, p, &s);
+			igt_assert_f(try_commit_test_only(req) == want,
+				     "plane type %u, %ux%u to %ux%u: not %d\n",
+				     t, v[0], v[1], v[2], v[3], want);
+			drmModeAtomicFree(req);
+		}
+	}
+	image_destroy(&img);
+}
+
+/* Cursors */
+
+static void test_cursor_size(uint32_t w, uint32_t h, struct vprime_crc *crc)
+{
+	struct plane *cur = plane_of_type(DRM_PLANE_TYPE_CURSOR, 0);
+	const int pos[][2] = {
+		{ 17, 9 }, { (int)kms.width - (int)w / 2, (int)kms.height / 3 },
+		{ -(int)w / 3, -(int)h / 4 },
+	};
+	struct image img;
+	unsigned int i;
+
+	igt_require(cur);
+	image_create(&img, w, h, DRM_FORMAT_ARGB8888, w + h, true);
+	for (i = 0; i < 3; i++) {
+		struct plane_setup s = {
+			.img = &img, .x = pos[i][0], .y = pos[i][1], .w = w,
+			.h = h, .alpha = 0xffff, .zpos = num_planes - 1,
+		};
+
+		check_plane(cur, &s, DRM_FORMAT_ARGB8888, base_ref(), crc);
+	}
+	image_destroy(&img);
+}
+
+static void test_cursor_limits(void)
+{
+	struct plane *cur = plane_of_type(DRM_PLANE_TYPE_CURSOR, 0);
+	uint64_t cw = 0, ch = 0;
+	struct image img;
+	unsigned int i;
+
+	igt_require(cur);
+	igt_assert_eq(drmGetCap(kms.fd, DRM_CAP_CURSOR_WIDTH, &cw), 0);
+	igt_assert_eq(drmGetCap(kms.fd, DRM_CAP_CURSOR_HEIGHT, &ch), 0);
+	igt_assert_eq_u64(cw, 512);
+	igt_assert_eq_u64(ch, 512);
+
+	image_create(&img, 520, 520, DRM_FORMAT_ARGB8888, 1, true);
+	for (i = 0; i < 3; i++) {
+		struct plane_setup s = {
+			.img = &img, .w = i == 1 ? 512 : 513,
+			.h = i == 0 ? 512 : 513, .alpha = 0xffff,
+			.zpos = num_planes - 1,
+		};
+		drmModeAtomicReqPtr req = base_req();
+
+		plane_add(req, cur, &s);
+		igt_assert_eq(try_commit_test_only(req), -EINVAL);
+		drmModeAtomicFree(req);
+	}
+	image_destroy(&img);
+}
+
 static void test_out_fence(void)
 {
 	drmModeAtomicReqPtr req;
@@ -866,6 +1479,13 @@ igt_main
 
 		vprime_kms_init(&kms, fd);
 		find_planes();
+		crtc_degamma = prop_id(kms.crtc_id, DRM_MODE_OBJECT_CRTC,
+				       "DEGAMMA_LUT", NULL);
+		crtc_ctm = prop_id(kms.crtc_id, DRM_MODE_OBJECT_CRTC, "CTM",
+				   NULL);
+		crtc_gamma = prop_id(kms.crtc_id, DRM_MODE_OBJECT_CRTC,
+				     "GAMMA_LUT", NULL);
+		igt_assert(crtc_degamma && crtc_ctm && crtc_gamma);
 		image_create(&background, kms.width, kms.height,
 			     DRM_FORMAT_XRGB8888, 77, false);
 		vprime_kms_set_fb(&kms, background.fb_id);
@@ -940,6 +1560,76 @@ igt_main
 	igt_describe("A fully covered primary plane does not show.");
 	igt_subtest("covered-primary")
 		test_covered_primary(&crc);
+
+	igt_describe("Every CRTC has the colour management properties.");
+	igt_subtest("color-properties")
+		test_color_properties();
+
+	igt_describe("The colour pipeline against values computed here.");
+	igt_subtest_with_dynamic("color-pipeline") {
+		static const char *const names[] = {
+			"identity-lut", "inverting-lut", "channel-swap-ctm",
+			"degamma-ctm-gamma", "lut-alpha-blend",
+		};
+		int c;
+
+		for (c = 0; c < 5; c++)
+			igt_dynamic(names[c])
+				test_color_case(c, &crc);
+	}
+
+	igt_describe("The legacy gamma ioctl goes through GAMMA_LUT.");
+	igt_subtest("color-legacy-gamma")
+		test_color_legacy_gamma(&crc);
+
+	igt_describe("LUT and CTM blobs of the wrong size are rejected.");
+	igt_subtest("color-reject-bad-size")
+		test_color_reject_bad_size();
+
+	igt_describe("Scaled planes against the nearest-neighbour reference.");
+	igt_subtest_with_dynamic("plane-scaling") {
+		static const char *const fname[] = { "default", "nearest" };
+		int t, f;
+		unsigned int c;
+
+		for (t = 0; t < 2; t++) {
+			struct plane *p = plane_of_type(t ? DRM_PLANE_TYPE_OVERLAY :
+							    DRM_PLANE_TYPE_PRIMARY, 0);
+
+			if (!p)
+				continue;
+			for (c = 0; c < sizeof(scale_cases) / sizeof(scale_cases[0]); c++)
+				for (f = 0; f < 2; f++)
+					igt_dynamic_f("%s-%s-%s",
+						      t ? "overlay" : "primary",
+						      scale_cases[c].name, fname[f])
+						test_plane_scaling(p, &scale_cases[c],
+								   f, &crc);
+			igt_dynamic_f("%s-up-2x-reference-fb",
+				      t ? "overlay" : "primary")
+				test_plane_scaling_crc(p, &crc);
+		}
+	}
+
+	igt_describe("Scale factors out of range, and cursor scaling, are "
+		     "rejected.");
+	igt_subtest("plane-scaling-limits")
+		test_plane_scaling_limits();
+
+	igt_describe("Cursors of 64 to 512 pixels, and the size limit.");
+	igt_subtest_with_dynamic("cursor-sizes") {
+		static const uint32_t sz[][2] = {
+			{ 64, 64 }, { 128, 128 }, { 256, 256 }, { 512, 512 },
+			{ 512, 170 },
+		};
+		unsigned int i;
+
+		for (i = 0; i < 5; i++)
+			igt_dynamic_f("%ux%u", sz[i][0], sz[i][1])
+				test_cursor_size(sz[i][0], sz[i][1], &crc);
+		igt_dynamic("limits")
+			test_cursor_limits();
+	}
 
 	igt_describe("The out-fence signals once the capture is written.");
 	igt_subtest("writeback-out-fence")
