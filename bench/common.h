@@ -100,6 +100,7 @@ int bench_share(int argc, char **argv);
 int bench_scale(int argc, char **argv);
 int bench_engine(int argc, char **argv);
 int bench_compose(int argc, char **argv);
+int bench_compose_peer(int argc, char **argv);
 int bench_flip(int argc, char **argv);
 int bench_hold(int argc, char **argv);
 int bench_ioctl(int argc, char **argv);
