@@ -130,6 +130,20 @@ static void check_figure(const char *line)
 			     "figure without a reference value: %s", line);
 }
 
+/* Start "vprime-bench -q @args" (the command line goes to @cmd). */
+static FILE *bench_popen(const char *args, char *cmd, size_t size)
+{
+	FILE *f;
+
+	igt_require_f(access(bench_bin, X_OK) == 0,
+		      "%s not built (make bench-bin)\n", bench_bin);
+	snprintf(cmd, size, "%s -q %s", bench_bin, args);
+	igt_info("running %s\n", cmd);
+	f = popen(cmd, "r");
+	igt_assert(f);
+	return f;
+}
+
 /* Run "vprime-bench -q @args", check exit 0; returns the figure count. */
 static int run_bench(const char *args, int *series)
 {
@@ -137,12 +151,7 @@ static int run_bench(const char *args, int *series)
 	int figures = 0, status;
 	FILE *f;
 
-	igt_require_f(access(bench_bin, X_OK) == 0,
-		      "%s not built (make bench-bin)\n", bench_bin);
-	snprintf(cmd, sizeof(cmd), "%s -q %s", bench_bin, args);
-	igt_info("running %s\n", cmd);
-	f = popen(cmd, "r");
-	igt_assert(f);
+	f = bench_popen(args, cmd, sizeof(cmd));
 	*series = 0;
 	while (fgets(line, sizeof(line), f)) {
 		igt_info("%s", line);
@@ -171,12 +180,7 @@ static void expect_peer(const char *args, int min_figures)
 	char *p, *next;
 	FILE *f;
 
-	igt_require_f(access(bench_bin, X_OK) == 0,
-		      "%s not built (make bench-bin)\n", bench_bin);
-	snprintf(cmd, sizeof(cmd), "%s -q %s", bench_bin, args);
-	igt_info("running %s\n", cmd);
-	f = popen(cmd, "r");
-	igt_assert(f);
+	f = bench_popen(args, cmd, sizeof(cmd));
 	/* read everything and reap the child before asserting anything */
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, "{\"figure\": {", 12) &&
