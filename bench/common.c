@@ -120,9 +120,52 @@ static void json_num(double v)
 		printf("null");
 }
 
+static void json_spread(const struct stats *s)
+{
+	printf("\"spread\": {\"p25\": ");
+	json_num(s->p25);
+	printf(", \"p75\": ");
+	json_num(s->p75);
+	printf(", \"min\": ");
+	json_num(s->min);
+	printf(", \"max\": ");
+	json_num(s->max);
+	printf("}, \"runs\": %d", s->runs);
+}
+
+static void json_peer(const struct stats *s, const struct peer *peer)
+{
+	double ratio;
+
+	printf(", \"peer\": {\"name\": ");
+	json_str(peer->name);
+	if (!peer->s) {
+		printf(", \"value\": null, \"missing\": ");
+		json_str(peer->missing ? peer->missing : "not measured");
+		printf("}");
+		return;
+	}
+	ratio = peer->s->median != 0 ? s->median / peer->s->median : NAN;
+	printf(", \"value\": ");
+	json_num(peer->s->median);
+	printf(", \"ratio\": ");
+	json_num(ratio);
+	printf(", ");
+	json_spread(peer->s);
+	if (peer->goal_ratio > 0) {
+		bool met = peer->s->median != 0 ? ratio <= peer->goal_ratio
+						: s->median <= 0;
+
+		printf(", \"goal\": {\"ratio\": \"<= %g\", \"met\": %s}",
+		       peer->goal_ratio, met ? "true" : "false");
+	}
+	printf("}");
+}
+
 static void emit(const char *name, const struct stats *s, const char *unit,
 		 const char *ref_name, double ref_value, enum goal goal,
-		 double goal_ratio, const char *note_text)
+		 double goal_ratio, const struct peer *peer,
+		 const char *note_text)
 {
 	double ratio = ref_value != 0 ? s->median / ref_value : NAN;
 
@@ -138,15 +181,8 @@ static void emit(const char *name, const struct stats *s, const char *unit,
 	json_num(ref_value);
 	printf("}, \"ratio\": ");
 	json_num(ratio);
-	printf(", \"spread\": {\"p25\": ");
-	json_num(s->p25);
-	printf(", \"p75\": ");
-	json_num(s->p75);
-	printf(", \"min\": ");
-	json_num(s->min);
-	printf(", \"max\": ");
-	json_num(s->max);
-	printf("}, \"runs\": %d", s->runs);
+	printf(", ");
+	json_spread(s);
 	if (goal != GOAL_NONE) {
 		bool met = goal == GOAL_MAX ? ratio <= goal_ratio
 					    : ratio >= goal_ratio;
@@ -155,6 +191,8 @@ static void emit(const char *name, const struct stats *s, const char *unit,
 		       goal == GOAL_MAX ? "<=" : ">=", goal_ratio,
 		       met ? "true" : "false");
 	}
+	if (peer)
+		json_peer(s, peer);
 	if (note_text) {
 		printf(", \"note\": ");
 		json_str(note_text);
@@ -167,7 +205,17 @@ void emit_figure(const char *name, const struct stats *s, const char *unit,
 		 const char *ref_name, double ref_value,
 		 enum goal goal, double goal_ratio, const char *note_text)
 {
-	emit(name, s, unit, ref_name, ref_value, goal, goal_ratio, note_text);
+	emit(name, s, unit, ref_name, ref_value, goal, goal_ratio, NULL,
+	     note_text);
+}
+
+void emit_figure_peer(const char *name, const struct stats *s,
+		      const char *unit, const char *ref_name, double ref_value,
+		      enum goal goal, double goal_ratio,
+		      const struct peer *peer, const char *note_text)
+{
+	emit(name, s, unit, ref_name, ref_value, goal, goal_ratio, peer,
+	     note_text);
 }
 
 void emit_value(const char *name, double value, const char *unit,
@@ -179,7 +227,8 @@ void emit_value(const char *name, double value, const char *unit,
 		.min = value, .max = value, .runs = runs,
 	};
 
-	emit(name, &s, unit, ref_name, ref_value, goal, goal_ratio, note_text);
+	emit(name, &s, unit, ref_name, ref_value, goal, goal_ratio, NULL,
+	     note_text);
 }
 
 void emit_point(const char *series, const char *xlabel, double x,

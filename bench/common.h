@@ -45,6 +45,23 @@ void emit_figure(const char *name, const struct stats *s, const char *unit,
 void emit_value(const char *name, double value, const char *unit,
 		const char *ref_name, double ref_value, int runs,
 		enum goal goal, double goal_ratio, const char *note);
+/*
+ * The same figure measured on a peer driver in the same run (vkms for the
+ * display): shown in its own column next to the reference. @s NULL means
+ * the peer could not be measured; @missing says why. The goal is
+ * value / peer value <= @goal_ratio (0 with a peer value of 0: value <= 0).
+ */
+struct peer {
+	const char *name;
+	const struct stats *s;
+	const char *missing;
+	double goal_ratio;	/* 0: no goal */
+};
+
+void emit_figure_peer(const char *name, const struct stats *s,
+		      const char *unit, const char *ref_name, double ref_value,
+		      enum goal goal, double goal_ratio,
+		      const struct peer *peer, const char *note);
 /* A point of a plotted series: series @series, x, y (median) and spread. */
 void emit_point(const char *series, const char *xlabel, double x,
 		const char *ylabel, const struct stats *s);
@@ -83,6 +100,7 @@ int bench_share(int argc, char **argv);
 int bench_scale(int argc, char **argv);
 int bench_engine(int argc, char **argv);
 int bench_compose(int argc, char **argv);
+int bench_compose_peer(int argc, char **argv);
 int bench_flip(int argc, char **argv);
 int bench_hold(int argc, char **argv);
 int bench_ioctl(int argc, char **argv);

@@ -11,8 +11,12 @@
  *   compose  composition ms/frame, 1024x768 and 1920x1080, 1/2/4 planes;
  *            at 1024x768 also with gamma, the colour pipeline and a scaled
  *            overlay
+ *   compose-peer  the same composition on vprime_kms and vkms (when
+ *            loaded), timed from the workqueue tracepoints, vs memcpy of
+ *            the bytes touched
  *   flip [nocrc]  600-frame flip pipeline with implicit fences from GPU
- *            jobs, with the CRC (so the composition) on or off
+ *            jobs, with the CRC (so the composition) on or off; with CRC
+ *            on, also the anchor (vgem CPU write + vgem fence -> vkms)
  *   hold CMD keep 1024x768 set on the display while CMD runs
  *   ioctl [DRIVER]  null-ioctl rate (ops/s)
  * -q runs each benchmark once at its smallest size (make check).
@@ -31,6 +35,7 @@ static const struct {
 	{ "scale", bench_scale },
 	{ "engine", bench_engine },
 	{ "compose", bench_compose },
+	{ "compose-peer", bench_compose_peer },
 	{ "flip", bench_flip },
 	{ "hold", bench_hold },
 	{ "ioctl", bench_ioctl },

@@ -34,14 +34,33 @@
  *
  * SUBTEST: hold
  * Description: The mode "hold" runs a command while 1024x768 is set.
+ *
+ * SUBTEST: peer-build
+ * Description: make check's host-side build of the peer vkms
+ *              (bench/build-peers) succeeded for the running kernel and the
+ *              module loads.
+ *
+ * SUBTEST: compose-peer
+ * Description: One composition window of one plane at 1024x768 on
+ *              vprime_kms and on vkms, both measured, vs memcpy.
+ *
+ * SUBTEST: flip-peer
+ * Description: A 10-frame flip run on vprime and on the vgem+vkms anchor,
+ *              both measured.
+ *
+ * SUBTEST: kmscube-peer
+ * Description: kmscube renders frames on vprime_kms and on vkms, and the
+ *              frame-timing shim reports a frame rate for each.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +71,7 @@ IGT_TEST_DESCRIPTION("Each vprime benchmark runs once at its smallest size "
 		     "and prints well-formed figures (no timing assertions).");
 
 static char bench_bin[PATH_MAX];
+static char top_dir[PATH_MAX - 128];	/* the project directory */
 
 /* bench/build/vprime-bench, relative to igt-tests/build/<this binary>. */
 static void find_bench(void)
@@ -67,6 +87,7 @@ static void find_bench(void)
 	*slash = 0;
 	snprintf(bench_bin, sizeof(bench_bin),
 		 "%s/../../bench/build/vprime-bench", self);
+	snprintf(top_dir, sizeof(top_dir), "%.3900s/../..", self);
 }
 
 /* The number after "key": in @obj, or NAN when absent or null. */
@@ -109,6 +130,20 @@ static void check_figure(const char *line)
 			     "figure without a reference value: %s", line);
 }
 
+/* Start "vprime-bench -q @args" (the command line goes to @cmd). */
+static FILE *bench_popen(const char *args, char *cmd, size_t size)
+{
+	FILE *f;
+
+	igt_require_f(access(bench_bin, X_OK) == 0,
+		      "%s not built (make bench-bin)\n", bench_bin);
+	snprintf(cmd, size, "%s -q %s", bench_bin, args);
+	igt_info("running %s\n", cmd);
+	f = popen(cmd, "r");
+	igt_assert(f);
+	return f;
+}
+
 /* Run "vprime-bench -q @args", check exit 0; returns the figure count. */
 static int run_bench(const char *args, int *series)
 {
@@ -116,12 +151,7 @@ static int run_bench(const char *args, int *series)
 	int figures = 0, status;
 	FILE *f;
 
-	igt_require_f(access(bench_bin, X_OK) == 0,
-		      "%s not built (make bench-bin)\n", bench_bin);
-	snprintf(cmd, sizeof(cmd), "%s -q %s", bench_bin, args);
-	igt_info("running %s\n", cmd);
-	f = popen(cmd, "r");
-	igt_assert(f);
+	f = bench_popen(args, cmd, sizeof(cmd));
 	*series = 0;
 	while (fgets(line, sizeof(line), f)) {
 		igt_info("%s", line);
@@ -138,6 +168,145 @@ static int run_bench(const char *args, int *series)
 	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		     "%s exited with status 0x%x\n", cmd, status);
 	return figures;
+}
+
+/* Every figure of "vprime-bench -q @args" has a measured vkms peer. */
+static void expect_peer(const char *args, int min_figures)
+{
+	char cmd[PATH_MAX + 256], line[8192];
+	static char out[65536];
+	int figures = 0, status;
+	size_t len = 0;
+	char *p, *next;
+	FILE *f;
+
+	f = bench_popen(args, cmd, sizeof(cmd));
+	/* read everything and reap the child before asserting anything */
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "{\"figure\": {", 12) &&
+		    len + strlen(line) < sizeof(out)) {
+			memcpy(out + len, line, strlen(line) + 1);
+			len += strlen(line);
+		}
+	status = pclose(f);
+	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		     "%s exited with status 0x%x\n", cmd, status);
+	for (p = out; len && *p; p = next) {
+		const char *peer;
+		double v;
+
+		next = strchr(p, '\n');
+		next = next ? next + 1 : p + strlen(p);
+		next[-1] = 0;
+		igt_info("%s\n", p);
+		check_figure(p);
+		peer = strstr(p, "\"peer\": {");
+		igt_assert_f(peer, "figure without a peer: %s", p);
+		v = json_number(peer, "value");
+		igt_assert_f(isfinite(v) && v >= 0,
+			     "the peer was not measured: %s", p);
+		igt_assert_f(isfinite(json_number(peer, "runs")),
+			     "peer without runs: %s", p);
+		figures++;
+	}
+	igt_assert_f(figures >= min_figures, "%d figures with a peer, want >= %d\n",
+		     figures, min_figures);
+}
+
+/* Load the peer display that make check built on the host. */
+static void load_vkms(void)
+{
+	char cmd[PATH_MAX + 128];
+
+	if (vprime_module_loaded("vkms"))
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "modprobe -a drm_kms_helper drm_shmem_helper vgem && insmod %s/out/peers/vkms.ko enable_cursor=1 enable_writeback=1 enable_overlay=1",
+		 top_dir);
+	igt_assert_f(system(cmd) == 0,
+		     "%s failed: the peer (bench/build-peers) does not load\n", cmd);
+	igt_assert(vprime_module_loaded("vkms"));
+}
+
+static void unload_vkms(void)
+{
+	if (vprime_module_loaded("vkms"))
+		igt_assert_f(system("rmmod vkms") == 0, "rmmod vkms failed\n");
+}
+
+/* /dev/dri/cardN of @driver into @path; false when absent. */
+static bool card_of(const char *driver, char *path, size_t size)
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		int fd;
+		bool match;
+
+		snprintf(path, size, "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		match = vprime_is_driver(fd, driver);
+		close(fd);
+		if (match)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * kmscube -c @frames on @driver's display with the frame-timing shim;
+ * returns the frame rate it reports. kmscube stops as soon as its stdin
+ * is readable, so stdin is a pipe nobody writes to.
+ */
+static double kmscube_fps(const char *driver, int frames)
+{
+	char card[64], shim[PATH_MAX], log[64], text[16384], count[16];
+	int in[2], status, flips = 0;
+	double fps = NAN;
+	const char *p;
+	pid_t pid;
+
+	igt_assert_f(card_of(driver, card, sizeof(card)), "no %s display\n", driver);
+	snprintf(shim, sizeof(shim), "%s/bench/build/libvprime-kmscube-shim.so",
+		 top_dir);
+	igt_require_f(access(shim, R_OK) == 0, "%s not built\n", shim);
+	snprintf(log, sizeof(log), "/tmp/kmscube-%s.log", driver);
+	snprintf(count, sizeof(count), "%d", frames);
+	igt_assert(pipe(in) == 0);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (!pid) {
+		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(in[0], 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		close(in[1]);
+		setenv("LD_PRELOAD", shim, 1);
+		execlp("kmscube", "kmscube", "-D", card, "-v", "1024x768",
+		       "-c", count, NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	igt_assert(waitpid(pid, &status, 0) == pid);
+	close(in[1]);
+	igt_assert(vprime_read_file(log, text, sizeof(text)) >= 0);
+	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		     "kmscube on %s (%s) failed, status 0x%x:\n%s\n", driver,
+		     card, status, text);
+	p = strstr(text, "kmscube-shim: flips ");
+	igt_assert_f(p && sscanf(p, "kmscube-shim: flips %d fps %lf", &flips,
+				 &fps) == 2,
+		     "no frame rate from the shim on %s:\n%s\n", driver, text);
+	igt_info("kmscube on %s (%s): %d flips, %.2f frames/s\n", driver, card,
+		 flips, fps);
+	igt_assert_f(flips >= frames, "%d flips for %d frames on %s\n", flips,
+		     frames, driver);
+	igt_assert_f(isfinite(fps) && fps > 0, "frame rate %f on %s\n", fps,
+		     driver);
+	return fps;
 }
 
 static void expect(const char *args, int min_figures, int min_series)
@@ -190,5 +359,46 @@ igt_main
 		status = system(cmd);
 		igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 3,
 			     "hold returned 0x%x, want exit 3\n", status);
+	}
+
+	igt_describe("The host-side peer build (bench/build-peers) passed for this kernel.");
+	igt_subtest("peer-build") {
+		char path[PATH_MAX], text[256];
+		struct utsname u;
+
+		snprintf(path, sizeof(path), "%s/out/peers/status", top_dir);
+		igt_assert_f(vprime_read_file(path, text, sizeof(text)) >= 0,
+			     "%s missing: make check runs bench/build-peers first\n",
+			     path);
+		igt_assert_f(!strncmp(text, "pass", 4), "peer build: %s", text);
+		snprintf(path, sizeof(path), "%s/out/peers/kver", top_dir);
+		igt_assert(vprime_read_file(path, text, sizeof(text)) >= 0);
+		igt_assert(uname(&u) == 0);
+		igt_assert_f(!strncmp(text, u.release, strlen(u.release)),
+			     "vkms built for %s, running %s\n", text, u.release);
+		load_vkms();
+		unload_vkms();
+	}
+
+	igt_subtest_group {
+		igt_fixture
+			load_vkms();
+
+		igt_describe("Composition on vprime_kms and vkms side by side, vs memcpy.");
+		igt_subtest("compose-peer")
+			expect_peer("compose-peer", 1);
+
+		igt_describe("The flip pipeline on vprime and on the vgem+vkms anchor.");
+		igt_subtest("flip-peer")
+			expect_peer("flip", 3);
+
+		igt_describe("kmscube runs on each display and its frame rate is measured.");
+		igt_subtest("kmscube-peer") {
+			kmscube_fps("vprime_kms", 12);
+			kmscube_fps("vkms", 12);
+		}
+
+		igt_fixture
+			unload_vkms();
 	}
 }
