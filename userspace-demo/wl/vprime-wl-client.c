@@ -42,7 +42,7 @@
 #define WL_DEFAULT_W		320
 #define WL_DEFAULT_H		240
 #define WL_DEFAULT_POISON	0xffff00ffu
-#define WL_STALL_MS		5000
+#define WL_STALL_MS		20000
 
 enum wl_bad {
 	BAD_NONE,
@@ -62,6 +62,7 @@ struct wl_opts {
 	bool poison;
 	uint32_t poison_colour;
 	uint32_t width, height;	/* windowed size */
+	int32_t transform;	/* WL_OUTPUT_TRANSFORM_* of the buffer */
 	enum wl_bad bad;
 };
 
@@ -609,6 +610,8 @@ static void usage(FILE *f)
 "  -r, --render-ms MS    engine time of each frame's SUBMIT (default 4)\n"
 "  -g, --gpu N           render on the N-th vprime_gpu (default 0)\n"
 "  -w, --windowed WxH    a window of WxH (default: fullscreen)\n"
+"  -t, --transform DEG   buffer transform 0, 90, 180 or 270 (a plane that\n"
+"                        can't rotate makes the compositor composite)\n"
 "  -s, --solid           one solid colour per frame (for CRC checks)\n"
 "  -p, --poison[=COLOUR] fill each buffer with COLOUR (default 0x%08x)\n"
 "                        right before its render job: what an early\n"
@@ -629,6 +632,7 @@ static int parse_args(struct wl_opts *o, int argc, char **argv)
 		{ "gpu", required_argument, NULL, 'g' },
 		{ "windowed", required_argument, NULL, 'w' },
 		{ "solid", no_argument, NULL, 's' },
+		{ "transform", required_argument, NULL, 't' },
 		{ "poison", optional_argument, NULL, 'p' },
 		{ "bad", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
@@ -641,7 +645,7 @@ static int parse_args(struct wl_opts *o, int argc, char **argv)
 	*o = (struct wl_opts){ .frames = 120, .buffers = 3,
 			       .render_ns = 4000000ull,
 			       .poison_colour = WL_DEFAULT_POISON };
-	while ((opt = getopt_long(argc, argv, "n:b:r:g:w:sp::h", longopts,
+	while ((opt = getopt_long(argc, argv, "n:b:r:g:w:t:sp::h", longopts,
 				  NULL)) != -1) {
 		errno = 0;
 		switch (opt) {
@@ -678,6 +682,12 @@ static int parse_args(struct wl_opts *o, int argc, char **argv)
 			break;
 		case 's':
 			o->solid = true;
+			break;
+		case 't':
+			v = strtoul(optarg, &end, 0);
+			if (*end || v % 90 || v > 270)
+				goto bad;
+			o->transform = (int32_t)(v / 90);
 			break;
 		case 'p':
 			o->poison = true;
@@ -758,6 +768,8 @@ static int map_window(struct client *c)
 	xdg_toplevel_set_app_id(c->toplevel, "vprime-wl-client");
 	if (!c->o.windowed)
 		xdg_toplevel_set_fullscreen(c->toplevel, NULL);
+	if (c->o.transform)
+		wl_surface_set_buffer_transform(c->surface, c->o.transform);
 	wl_surface_commit(c->surface);
 	if (dispatch_until(c, is_configured, "the first configure"))
 		return -1;
