@@ -254,6 +254,31 @@ static void vprime_gem_import_invalidate(struct vprime_import *imp)
 		vobj->moved = true;
 }
 
+/*
+ * drm_driver.dumb_map_offset: the mmap offset of any of the file's objects,
+ * imported ones included. The DRM core's default refuses imports (-EINVAL),
+ * but software renderers (Mesa's kms_swrast, under Weston's GL renderer)
+ * map every buffer they sample through MODE_MAP_DUMB on the display node;
+ * an import is mapped through its exporter (vprime_gem_import_mmap()).
+ * -ENOENT: no such handle.
+ */
+int vprime_gem_dumb_map_offset(struct drm_file *file, struct drm_device *dev,
+			       u32 handle, u64 *offset)
+{
+	struct drm_gem_object *obj;
+	int ret;
+
+	obj = drm_gem_object_lookup(file, handle);
+	if (!obj)
+		return -ENOENT;
+
+	ret = drm_gem_create_mmap_offset(obj);
+	if (!ret)
+		*offset = drm_vma_node_offset_addr(&obj->vma_node);
+	drm_gem_object_put(obj);
+	return ret;
+}
+
 struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
 					       struct dma_buf *dmabuf)
 {

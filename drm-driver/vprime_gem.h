@@ -47,6 +47,9 @@ struct vprime_gem_object *vprime_gem_create(struct drm_device *dev,
 /* drm_driver.dumb_create */
 int vprime_gem_dumb_create(struct drm_file *file, struct drm_device *dev,
 			   struct drm_mode_create_dumb *args);
+/* drm_driver.dumb_map_offset, imports included */
+int vprime_gem_dumb_map_offset(struct drm_file *file, struct drm_device *dev,
+			       u32 handle, u64 *offset);
 /* drm_driver.gem_prime_import: self-import returns the same object. */
 struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
 					       struct dma_buf *dmabuf);

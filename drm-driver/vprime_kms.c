@@ -207,6 +207,7 @@ static const struct drm_driver vprime_kms_driver = {
 			   DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE,
 	.fops = &vprime_kms_fops,
 	.dumb_create = vprime_gem_dumb_create,
+	.dumb_map_offset = vprime_gem_dumb_map_offset,
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
 	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
 	.gem_prime_import = vprime_gem_prime_import,

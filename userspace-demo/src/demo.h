@@ -33,6 +33,9 @@
 #define DEMO_EXIT_VERIFY	3
 #define DEMO_EXIT_INTERRUPTED	130
 
+/* The program name messages start with. */
+extern const char *demo_prog;
+
 /* Report a failed call with errno's text: "vprime-demo: what: strerror". */
 void demo_err(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

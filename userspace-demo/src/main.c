@@ -23,40 +23,6 @@
 #define DEFAULT_OUT		"out/demo"
 #define MAX_FRAMES		10000000u
 
-volatile sig_atomic_t demo_stop;
-
-static const char *prog = "vprime-demo";
-
-void demo_err(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s (errno %d)\n", strerror(err), err);
-}
-
-void demo_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-uint64_t demo_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -100,7 +66,7 @@ static void usage(FILE *f)
 "exit status: 0 all frames shown and verified; 1 error; 2 bad usage;\n"
 "3 verification failed (mismatches, or fewer frames shown than asked);\n"
 "130 interrupted (summary written).\n",
-		prog, DEFAULT_FRAMES, DEMO_MAX_BUFFERS, DEFAULT_BUFFERS,
+		demo_prog, DEFAULT_FRAMES, DEMO_MAX_BUFFERS, DEFAULT_BUFFERS,
 		DEFAULT_RENDER_MS, DEFAULT_CAPTURE_EVERY, DEFAULT_OUT);
 }
 
@@ -109,7 +75,7 @@ bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, "%s: ", demo_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -384,7 +350,7 @@ int main(int argc, char **argv)
 	install_signals();
 
 	printf("%s: GPU \"%s\" -> display \"%s\" %ux%u@%.2fHz, %u frames, %u buffers, render %.2f ms\n",
-	       prog, DEMO_GPU_DRIVER, DEMO_DISPLAY_DRIVER, dev.disp.mode.hdisplay,
+	       demo_prog, DEMO_GPU_DRIVER, DEMO_DISPLAY_DRIVER, dev.disp.mode.hdisplay,
 	       dev.disp.mode.vdisplay, display_refresh_hz(&dev.disp), o.frames,
 	       o.buffers, o.render_ns / 1e6);
 	fflush(stdout);
