@@ -481,6 +481,24 @@ static uint32_t ctm_blob(int fd)
  * 1024x768, primary and one ARGB overlay (half the mode's size), with the
  * colour pipeline and with the overlay scaled, each case its own figure.
  */
+/*
+ * KMS state outlives this process: leave the CRTC without colour transforms
+ * for whoever uses the display next (Weston 10, for one, never sets them and
+ * would show its frames through our LUTs).
+ */
+static void crtc_color_off(struct kms *k, uint32_t degamma_p, uint32_t ctm_p,
+			   uint32_t gamma_p)
+{
+	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+
+	drmModeAtomicAddProperty(req, k->crtc, degamma_p, 0);
+	drmModeAtomicAddProperty(req, k->crtc, ctm_p, 0);
+	drmModeAtomicAddProperty(req, k->crtc, gamma_p, 0);
+	if (drmModeAtomicCommit(k->fd, req, 0, NULL))
+		die("commit: colour properties off");
+	drmModeAtomicFree(req);
+}
+
 static void compose_color_scaled(struct kms *k, int overlay, double period)
 {
 	static const struct {
@@ -555,6 +573,7 @@ static void compose_color_scaled(struct kms *k, int overlay, double period)
 			    period / 1e3, GOAL_MAX, 1.0, text);
 	}
 
+	crtc_color_off(k, degamma_p, ctm_p, gamma_p);
 	fb_free(k->fd, &fbs[0]);
 	fb_free(k->fd, &fbs[1]);
 	drmModeDestroyPropertyBlob(k->fd, degamma);

@@ -466,6 +466,8 @@ igt_main
 			      "weston is not installed (scripts/install-deps)\n");
 		kms.fd = vprime_kms_open_or_fail(0);
 		kms.crtc_index = 0;
+		/* no colour transform left by an earlier client */
+		igt_assert_eq(vprime_kms_reset_color(kms.fd), 0);
 		/* the first opener is master: leave that to Weston */
 		drmDropMaster(kms.fd);
 		base_buffers = vprime_core_stat("live_buffers");

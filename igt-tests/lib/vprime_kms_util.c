@@ -226,6 +226,45 @@ void vprime_kms_init(struct vprime_kms *kms, int fd)
 	vprime_kms_init_pipe(kms, fd, 0);
 }
 
+/*
+ * KMS state outlives the client that set it: clear every CRTC's colour
+ * transforms (DEGAMMA_LUT, CTM, GAMMA_LUT) so that a test, or a compositor
+ * a test starts, sees the plain pipeline whatever ran before it, as
+ * igt_display_reset() does upstream. A CRTC without the properties is left
+ * alone. Returns the commit's result: -EACCES when @fd is not DRM master.
+ */
+int vprime_kms_reset_color(int fd)
+{
+	static const char *const names[] = { "DEGAMMA_LUT", "CTM", "GAMMA_LUT" };
+	drmModeAtomicReqPtr req;
+	drmModeResPtr res;
+	unsigned int n = 0;
+	int c, i, ret = 0;
+
+	igt_assert_eq(drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1), 0);
+	res = drmModeGetResources(fd);
+	igt_assert(res);
+	req = drmModeAtomicAlloc();
+	igt_assert(req);
+	for (c = 0; c < res->count_crtcs; c++) {
+		for (i = 0; i < 3; i++) {
+			uint32_t id = find_prop(fd, res->crtcs[c], DRM_MODE_OBJECT_CRTC,
+						names[i], false);
+
+			if (id) {
+				igt_assert_lt(0, drmModeAtomicAddProperty(req, res->crtcs[c],
+									  id, 0));
+				n++;
+			}
+		}
+	}
+	if (n && drmModeAtomicCommit(fd, req, 0, NULL))
+		ret = -errno;
+	drmModeAtomicFree(req);
+	drmModeFreeResources(res);
+	return ret;
+}
+
 void vprime_kms_init_pipe(struct vprime_kms *kms, int fd, uint32_t pipe)
 {
 	drmModeResPtr res;
@@ -294,6 +333,8 @@ void vprime_kms_init_pipe(struct vprime_kms *kms, int fd, uint32_t pipe)
 	}
 	drmModeFreePlaneResources(pres);
 	igt_assert_f(kms->primary_id, "no primary plane for CRTC %u\n", pipe);
+	/* a second client (not master) can't, and needn't */
+	vprime_kms_reset_color(fd);
 
 #define PLANE_PROP(f, n) \
 	kms->f = find_prop(fd, kms->primary_id, DRM_MODE_OBJECT_PLANE, n, true)

@@ -109,6 +109,7 @@ struct vprime_kms {
 	uint64_t last_user_data;
 };
 
+int vprime_kms_reset_color(int fd);
 void vprime_kms_init(struct vprime_kms *kms, int fd);
 /*
  * The pipe of CRTC index @pipe: its connected connector, writeback connector
