@@ -130,83 +130,101 @@ static void check_figure(const char *line)
 			     "figure without a reference value: %s", line);
 }
 
-/* Start "vprime-bench -q @args" (the command line goes to @cmd). */
-static FILE *bench_popen(const char *args, char *cmd, size_t size)
+/*
+ * Run "vprime-bench -q @args" and check it exits 0; its figure and series
+ * lines go to @out, one per line. The output is read and the child reaped
+ * before anything is asserted on it, so a failed check leaves no child.
+ */
+static void bench_run(const char *args, char *out, size_t size)
 {
+	char cmd[PATH_MAX + 256], line[8192];
+	size_t len = 0;
+	int status;
 	FILE *f;
 
 	igt_require_f(access(bench_bin, X_OK) == 0,
 		      "%s not built (make bench-bin)\n", bench_bin);
-	snprintf(cmd, size, "%s -q %s", bench_bin, args);
+	snprintf(cmd, sizeof(cmd), "%s -q %s", bench_bin, args);
 	igt_info("running %s\n", cmd);
 	f = popen(cmd, "r");
 	igt_assert(f);
-	return f;
-}
-
-/* Run "vprime-bench -q @args", check exit 0; returns the figure count. */
-static int run_bench(const char *args, int *series)
-{
-	char cmd[PATH_MAX + 256], line[8192];
-	int figures = 0, status;
-	FILE *f;
-
-	f = bench_popen(args, cmd, sizeof(cmd));
-	*series = 0;
+	out[0] = 0;
 	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+
 		igt_info("%s", line);
-		if (!strncmp(line, "{\"figure\": {", 12)) {
-			check_figure(line);
-			figures++;
-		} else if (!strncmp(line, "{\"series\": {", 12)) {
-			igt_assert_f(isfinite(json_number(line, "y")),
-				     "series point without y: %s", line);
-			(*series)++;
+		if ((!strncmp(line, "{\"figure\": {", 12) ||
+		     !strncmp(line, "{\"series\": {", 12)) && len + n < size) {
+			memcpy(out + len, line, n + 1);
+			len += n;
 		}
 	}
 	status = pclose(f);
 	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		     "%s exited with status 0x%x\n", cmd, status);
+}
+
+/* The next line of @p (NUL-terminated in place), NULL at the end. */
+static char *next_line(char **p)
+{
+	char *line = *p, *nl;
+
+	if (!*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl) {
+		*nl = 0;
+		*p = nl + 1;
+	} else {
+		*p = line + strlen(line);
+	}
+	return line;
+}
+
+static char bench_out[65536];
+
+/* Run "vprime-bench -q @args"; returns the figure count. */
+static int run_bench(const char *args, int *series)
+{
+	char *p = bench_out, *line;
+	int figures = 0;
+
+	bench_run(args, bench_out, sizeof(bench_out));
+	*series = 0;
+	while ((line = next_line(&p))) {
+		if (!strncmp(line, "{\"figure\": {", 12)) {
+			check_figure(line);
+			figures++;
+		} else {
+			igt_assert_f(isfinite(json_number(line, "y")),
+				     "series point without y: %s", line);
+			(*series)++;
+		}
+	}
 	return figures;
 }
 
 /* Every figure of "vprime-bench -q @args" has a measured vkms peer. */
 static void expect_peer(const char *args, int min_figures)
 {
-	char cmd[PATH_MAX + 256], line[8192];
-	static char out[65536];
-	int figures = 0, status;
-	size_t len = 0;
-	char *p, *next;
-	FILE *f;
+	char *p = bench_out, *line;
+	int figures = 0;
 
-	f = bench_popen(args, cmd, sizeof(cmd));
-	/* read everything and reap the child before asserting anything */
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "{\"figure\": {", 12) &&
-		    len + strlen(line) < sizeof(out)) {
-			memcpy(out + len, line, strlen(line) + 1);
-			len += strlen(line);
-		}
-	status = pclose(f);
-	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		     "%s exited with status 0x%x\n", cmd, status);
-	for (p = out; len && *p; p = next) {
+	bench_run(args, bench_out, sizeof(bench_out));
+	while ((line = next_line(&p))) {
 		const char *peer;
 		double v;
 
-		next = strchr(p, '\n');
-		next = next ? next + 1 : p + strlen(p);
-		next[-1] = 0;
-		igt_info("%s\n", p);
-		check_figure(p);
-		peer = strstr(p, "\"peer\": {");
-		igt_assert_f(peer, "figure without a peer: %s", p);
+		if (strncmp(line, "{\"figure\": {", 12))
+			continue;
+		check_figure(line);
+		peer = strstr(line, "\"peer\": {");
+		igt_assert_f(peer, "figure without a peer: %s", line);
 		v = json_number(peer, "value");
 		igt_assert_f(isfinite(v) && v >= 0,
-			     "the peer was not measured: %s", p);
+			     "the peer was not measured: %s", line);
 		igt_assert_f(isfinite(json_number(peer, "runs")),
-			     "peer without runs: %s", p);
+			     "peer without runs: %s", line);
 		figures++;
 	}
 	igt_assert_f(figures >= min_figures, "%d figures with a peer, want >= %d\n",
