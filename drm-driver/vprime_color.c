@@ -30,9 +30,9 @@
  *
  * Nothing of this is computed per pixel: atomic_check turns the blobs into
  * tables in the CRTC state (struct vprime_color) - without a CTM one table
- * per channel of the output already in its place in the pixel, with one the degamma outputs and a 4096-entry gamma
- * table per channel - and the composer only looks up (and multiplies with
- * the CTM).
+ * per channel of the output already in its place in the pixel, with one
+ * the degamma outputs and a 4096-entry gamma table per channel - and the
+ * composer only looks up (and multiplies with the CTM).
  */
 #include <linux/math64.h>
 #include <linux/minmax.h>
