@@ -184,6 +184,8 @@ static inline u32 vprime_ctm_channel(const struct vprime_color *color,
 void vprime_color_apply_row(const struct vprime_color *color, u32 *row,
 			    unsigned int n)
 {
+	/* the composer's pixels always have alpha 0xff: never equal to 0 */
+	u32 last_in = 0, last_out = 0;
 	unsigned int i;
 
 	if (!color->has_ctm) {
@@ -200,12 +202,19 @@ void vprime_color_apply_row(const struct vprime_color *color, u32 *row,
 	for (i = 0; i < n; i++) {
 		u32 p = row[i], x[3];
 
+		/* runs of one colour are common: convert them once */
+		if (p == last_in) {
+			row[i] = last_out;
+			continue;
+		}
+		last_in = p;
 		x[0] = color->degamma[0][(p >> 16) & 0xff];
 		x[1] = color->degamma[1][(p >> 8) & 0xff];
 		x[2] = color->degamma[2][p & 0xff];
-		row[i] = 0xff000000 | vprime_ctm_channel(color, 0, x) << 16 |
-			 vprime_ctm_channel(color, 1, x) << 8 |
-			 vprime_ctm_channel(color, 2, x);
+		last_out = 0xff000000 | vprime_ctm_channel(color, 0, x) << 16 |
+			   vprime_ctm_channel(color, 1, x) << 8 |
+			   vprime_ctm_channel(color, 2, x);
+		row[i] = last_out;
 	}
 }
 
