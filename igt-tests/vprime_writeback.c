@@ -1043,8 +1043,8 @@ static void test_color_case(enum color_case c, struct vprime_crc *crc)
 	image_create(&a, 300, 200, DRM_FORMAT_ARGB8888, 31, true);
 	if (c == COLOR_BLEND)
 		color_scene(req, ref, &a);
-	if (c == COLOR_SWAP || c == COLOR_FULL) {
-		/* black borders: runs of one colour through the CTM */
+	if (c != COLOR_BLEND) {
+		/* black borders: runs of one colour through the pipeline */
 		struct plane_setup s = {
 			.img = &background, .x = 8, .y = 4, .src_x = 8,
 			.src_y = 4, .w = kms.width - 16, .h = kms.height - 8,
