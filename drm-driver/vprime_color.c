@@ -32,7 +32,8 @@
  * tables in the CRTC state (struct vprime_color) - without a CTM one table
  * per channel of the output already in its place in the pixel, with one
  * the degamma outputs and a 4096-entry gamma table per channel - and the
- * composer only looks up (and multiplies with the CTM).
+ * composer only looks up (and multiplies with the CTM), once per run of
+ * one colour in a row.
  */
 #include <linux/math64.h>
 #include <linux/minmax.h>
