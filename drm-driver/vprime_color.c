@@ -30,9 +30,10 @@
  *
  * Nothing of this is computed per pixel: atomic_check turns the blobs into
  * tables in the CRTC state (struct vprime_color) - without a CTM one table
- * per channel of the output already in its place in the pixel, with one the degamma outputs and a 4096-entry gamma
- * table per channel - and the composer only looks up (and multiplies with
- * the CTM).
+ * per channel of the output already in its place in the pixel, with one
+ * the degamma outputs and a 4096-entry gamma table per channel - and the
+ * composer only looks up (and multiplies with the CTM), once per run of
+ * one colour in a row.
  */
 #include <linux/math64.h>
 #include <linux/minmax.h>
@@ -175,6 +176,22 @@ static inline u32 vprime_ctm_channel(const struct vprime_color *color,
 	return color->gamma8[ch][v >> 4];
 }
 
+static inline u32 vprime_color_pixel(const struct vprime_color *color, u32 p)
+{
+	u32 x[3];
+
+	if (!color->has_ctm)
+		return 0xff000000 | color->lut[0][(p >> 16) & 0xff] |
+		       color->lut[1][(p >> 8) & 0xff] | color->lut[2][p & 0xff];
+
+	x[0] = color->degamma[0][(p >> 16) & 0xff];
+	x[1] = color->degamma[1][(p >> 8) & 0xff];
+	x[2] = color->degamma[2][p & 0xff];
+	return 0xff000000 | vprime_ctm_channel(color, 0, x) << 16 |
+	       vprime_ctm_channel(color, 1, x) << 8 |
+	       vprime_ctm_channel(color, 2, x);
+}
+
 /**
  * vprime_color_apply_row - run the colour pipeline over composed pixels
  * @color: the CRTC state's tables
@@ -184,28 +201,17 @@ static inline u32 vprime_ctm_channel(const struct vprime_color *color,
 void vprime_color_apply_row(const struct vprime_color *color, u32 *row,
 			    unsigned int n)
 {
+	/* the composer's pixels have alpha 0xff: none is equal to 0 */
+	u32 last_in = 0, last_out = 0;
 	unsigned int i;
 
-	if (!color->has_ctm) {
-		for (i = 0; i < n; i++) {
-			u32 p = row[i];
-
-			row[i] = 0xff000000 | color->lut[0][(p >> 16) & 0xff] |
-				 color->lut[1][(p >> 8) & 0xff] |
-				 color->lut[2][p & 0xff];
-		}
-		return;
-	}
-
 	for (i = 0; i < n; i++) {
-		u32 p = row[i], x[3];
-
-		x[0] = color->degamma[0][(p >> 16) & 0xff];
-		x[1] = color->degamma[1][(p >> 8) & 0xff];
-		x[2] = color->degamma[2][p & 0xff];
-		row[i] = 0xff000000 | vprime_ctm_channel(color, 0, x) << 16 |
-			 vprime_ctm_channel(color, 1, x) << 8 |
-			 vprime_ctm_channel(color, 2, x);
+		/* runs of one colour are common: convert them once */
+		if (row[i] != last_in) {
+			last_in = row[i];
+			last_out = vprime_color_pixel(color, last_in);
+		}
+		row[i] = last_out;
 	}
 }
 

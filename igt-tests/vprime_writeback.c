@@ -1043,6 +1043,20 @@ static void test_color_case(enum color_case c, struct vprime_crc *crc)
 	image_create(&a, 300, 200, DRM_FORMAT_ARGB8888, 31, true);
 	if (c == COLOR_BLEND)
 		color_scene(req, ref, &a);
+	if (c != COLOR_BLEND) {
+		/* black borders: runs of one colour through the pipeline */
+		struct plane_setup s = {
+			.img = &background, .x = 8, .y = 4, .src_x = 8,
+			.src_y = 4, .w = kms.width - 16, .h = kms.height - 8,
+			.alpha = 0xffff,
+		};
+
+		free(ref);
+		ref = ref_frame();
+		/* the later value of a property wins in libdrm's request */
+		plane_add(req, plane_of_type(DRM_PLANE_TYPE_PRIMARY, 0), &s);
+		ref_plane(ref, &s, DRM_FORMAT_XRGB8888);
+	}
 
 	switch (c) {
 	case COLOR_IDENTITY:
