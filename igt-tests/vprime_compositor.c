@@ -119,22 +119,6 @@ static void find_root(void)
 	mkdir(LOG_DIR, 0755);
 }
 
-static pid_t spawn(char *const argv[], const char *log)
-{
-	pid_t pid = fork();
-	int fd;
-
-	igt_assert_f(pid >= 0, "fork: %m\n");
-	if (!pid) {
-		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(127);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 static bool weston_alive(void)
 {
 	return weston > 0 && waitpid(weston, NULL, WNOHANG) == 0;
@@ -162,7 +146,7 @@ static void start_weston(void)
 	mkdir(RUNTIME_DIR, 0700);
 	igt_assert_eq(chmod(RUNTIME_DIR, 0700), 0);
 	setenv("XDG_RUNTIME_DIR", RUNTIME_DIR, 1);
-	weston = spawn(argv, WESTON_LOG);
+	weston = vprime_spawn_logged(argv, WESTON_LOG, NULL);
 	snprintf(sock, sizeof(sock), RUNTIME_DIR "/" SOCKET);
 	for (i = 0; i < 300 && stat(sock, &st); i++) {
 		if (!weston_alive())
@@ -172,7 +156,7 @@ static void start_weston(void)
 	}
 	igt_assert_f(!stat(sock, &st), "no Weston socket after 30 s\n");
 	setenv("WAYLAND_DISPLAY", SOCKET, 1);
-	scope = spawn(dargv, SCOPE_LOG);
+	scope = vprime_spawn_logged(dargv, SCOPE_LOG, NULL);
 }
 
 static void stop_weston(void)
@@ -261,7 +245,7 @@ static void run_client(struct run *r, const char *args, int kill_after_ms)
 	snprintf(cmd, sizeof(cmd), "exec userspace-demo/build/vprime-wl-client %s",
 		 args);
 	crc_start(&crc);
-	pid = spawn(argv, CLIENT_LOG);
+	pid = vprime_spawn_logged(argv, CLIENT_LOG, NULL);
 	for (;;) {
 		if (waitpid(pid, &r->status, WNOHANG) == pid)
 			break;
