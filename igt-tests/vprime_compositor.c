@@ -44,8 +44,10 @@
  *              frames presented ZERO_COPY and the CRCs are the frames'.
  *
  * SUBTEST: wlroots-direct-scanout
- * Description: Skips: wlroots 0.15 creates no linux-dmabuf global on a
- *              software renderer (no DRM render node behind it).
+ * Description: Skips, giving the reason: wlroots 0.15 creates no
+ *              linux-dmabuf global on a software renderer (no DRM render
+ *              node behind it), and WLR_RENDER_DRM_DEVICE can't supply one
+ *              (measured with cage 0.1.4; README "Testing your compositor").
  *
  * SUBTEST: bad-input
  * Description: Buffers with a bad stride, offset, format or modifier get an
@@ -497,7 +499,10 @@ igt_main
 	igt_describe("wlroots 0.15 (sway, cage) with the same client.");
 	igt_subtest("wlroots-direct-scanout")
 		igt_require_f(false,
-			      "wlroots 0.15 offers no linux-dmabuf on kms_swrast: EGL_MESA_device_software has no DRM render node, so the renderer has no DRM fd and wlr_linux_dmabuf_v1 is not created (render/egl.c, types/wlr_linux_dmabuf_v1.c)\n");
+			      "wlroots 0.15 offers no linux-dmabuf on vprime: on kms_swrast (EGL_MESA_device_software, no DRM node) "
+			      "wlr_renderer_get_drm_fd() is -1, so types/wlr_linux_dmabuf_v1.c logs 'Failed to get DRM FD from renderer' "
+			      "and creates no global; WLR_RENDER_DRM_DEVICE=card0 is refused as not a render node, "
+			      "=renderD128 (vprime_gpu) has no Mesa driver\n");
 
 	igt_describe("vprime_core's counters are back once Weston is gone.");
 	igt_subtest("counters-idle") {
