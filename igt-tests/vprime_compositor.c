@@ -158,6 +158,8 @@ static void start_weston(void)
 	}
 	igt_assert_f(!stat(sock, &st), "no Weston socket after 30 s\n");
 	setenv("WAYLAND_DISPLAY", SOCKET, 1);
+	/* gone before the child opens it, so that counts start from 0 */
+	unlink(SCOPE_LOG);
 	scope = vprime_spawn_logged(dargv, SCOPE_LOG, NULL);
 }
 
