@@ -59,9 +59,9 @@
  *              the next client.
  *
  * SUBTEST: counters-idle
- * Description: After Weston has exited, vprime_core's live buffers,
- *              attachments and fences are back to where they were before
- *              Weston started.
+ * Description: Weston started, a 3-frame client shown, Weston stopped:
+ *              vprime_core's live buffers, attachments and fences are back
+ *              to where they were before Weston started.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -506,8 +506,15 @@ igt_main
 			      "and creates no global; WLR_RENDER_DRM_DEVICE=card0 is refused as not a render node, "
 			      "=renderD128 (vprime_gpu) has no Mesa driver\n");
 
-	igt_describe("vprime_core's counters are back once Weston is gone.");
+	igt_describe("vprime_core's counters are back once Weston and its client are gone.");
 	igt_subtest("counters-idle") {
+		struct run *r = calloc(1, sizeof(*r));
+
+		start_weston();
+		run_client(r, "--solid --frames 3 --gpu 0", -1);
+		igt_assert_eq(r->presented, 3);
+		stop_weston();
+		free(r);
 		igt_assert_eq_u64(vprime_core_stat("live_buffers"), base_buffers);
 		igt_assert_eq_u64(vprime_core_stat("attachments"), base_attachments);
 		igt_assert_eq_u64(vprime_core_stat("live_fences"), base_fences);
