@@ -80,29 +80,10 @@ static void find_root(void)
 	snprintf(root, sizeof(root), "%s", dirname(dirname(dirname(exe))));
 }
 
-/* Start @argv in the project root with stdout+stderr into @log. */
-static pid_t spawn_logged(char *const argv[], const char *log)
-{
-	pid_t pid = fork();
-	int fd;
-
-	igt_assert_f(pid >= 0, "fork: %m\n");
-	if (!pid) {
-		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(127);
-		if (chdir(root))
-			_exit(127);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Run @argv with stdout+stderr into @log; the wait status. */
 static int run_logged(char *const argv[], const char *log)
 {
-	pid_t pid = spawn_logged(argv, log);
+	pid_t pid = vprime_spawn_logged(argv, log, root);
 	int status;
 
 	igt_assert_f(waitpid(pid, &status, 0) == pid, "waitpid: %m\n");
@@ -301,9 +282,9 @@ static void test_demo_cli(void)
 	assert_log_has(log, "vprime.num_displays");
 
 	/* SIGINT once frames are flowing: exit 130, summary written */
-	pid = spawn_logged((char *[]){ demo, "--frames", "100000", "--capture",
+	pid = vprime_spawn_logged((char *[]){ demo, "--frames", "100000", "--capture",
 				       "none", "--out", dir, "--progress",
-				       "lines", NULL }, log);
+				       "lines", NULL }, log, root);
 	for (i = 0; i < 600; i++) {
 		text = read_all(log);
 		if (text && strstr(text, "frame 50/"))

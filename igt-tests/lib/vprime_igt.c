@@ -326,3 +326,21 @@ bool vprime_module_loaded(const char *name)
 		return true; /* built in */
 	return strncmp(state, "live", 4) == 0;
 }
+
+pid_t vprime_spawn_logged(char *const argv[], const char *log, const char *dir)
+{
+	pid_t pid = fork();
+	int fd;
+
+	igt_assert_f(pid >= 0, "fork: %m\n");
+	if (!pid) {
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		if (dir && chdir(dir))
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}

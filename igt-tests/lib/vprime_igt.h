@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define VPRIME_GPU_DRIVER	"vprime_gpu"
 #define VPRIME_KMS_DRIVER	"vprime_kms"
@@ -103,5 +104,12 @@ bool vprime_module_loaded(const char *name);
 #ifndef igt_assert_gte_s64
 #define igt_assert_gte_s64(n1, n2) igt_assert_cmps64(n1, >=, <, n2)
 #endif
+
+/*
+ * Fork and exec @argv (PATH searched) in @dir (NULL: the current directory)
+ * with stdout and stderr into the file @log; the child's pid.
+ */
+pid_t vprime_spawn_logged(char *const argv[], const char *log,
+			  const char *dir);
 
 #endif /* VPRIME_IGT_H */

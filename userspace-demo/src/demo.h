@@ -12,6 +12,7 @@
 #define VPRIME_DEMO_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,7 @@ extern const char *demo_prog;
 void demo_err(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Plain diagnostic on stderr, prefixed with the program name. */
+void demo_vmsg(const char *fmt, va_list ap);
 void demo_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 uint64_t demo_now_ns(void);

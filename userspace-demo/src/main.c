@@ -75,11 +75,9 @@ bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", demo_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	demo_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	usage(stderr);
 	return -1;
 }

@@ -25,15 +25,20 @@ void demo_err(int err, const char *fmt, ...)
 	fprintf(stderr, ": %s (errno %d)\n", strerror(err), err);
 }
 
+void demo_vmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", demo_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void demo_msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", demo_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	demo_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 uint64_t demo_now_ns(void)

@@ -396,6 +396,19 @@ static bool feedback_all_done(struct client *c)
 	return !c->feedback_pending;
 }
 
+/* A FILL of the whole buffer @b with @value. */
+static void cmd_fill_all(const struct client *c, const struct wl_buf *b,
+			 struct drm_vprime_cmd *cmd, uint32_t value)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->op = VPRIME_CMD_FILL;
+	cmd->dst_handle = b->handle;
+	cmd->dst_stride = c->stride;
+	cmd->width = c->width;
+	cmd->height = c->height;
+	cmd->value = value;
+}
+
 /* One frame: SUBMIT, then attach and commit at once (implicit sync). */
 static int draw_frame(struct client *c, unsigned int n)
 {
@@ -417,24 +430,12 @@ static int draw_frame(struct client *c, unsigned int n)
 	t.stride = c->stride;
 	if (c->o.poison) {
 		/* What the buffer holds while the real render runs. */
-		memset(&cmds[0], 0, sizeof(cmds[0]));
-		cmds[0].op = VPRIME_CMD_FILL;
-		cmds[0].dst_handle = b->handle;
-		cmds[0].dst_stride = c->stride;
-		cmds[0].width = c->width;
-		cmds[0].height = c->height;
-		cmds[0].value = c->o.poison_colour;
+		cmd_fill_all(c, b, &cmds[0], c->o.poison_colour);
 		if (gpu_submit(c->gpu, cmds, 1, 0))
 			return -1;
 	}
 	if (c->o.solid) {
-		memset(&cmds[0], 0, sizeof(cmds[0]));
-		cmds[0].op = VPRIME_CMD_FILL;
-		cmds[0].dst_handle = b->handle;
-		cmds[0].dst_stride = c->stride;
-		cmds[0].width = c->width;
-		cmds[0].height = c->height;
-		cmds[0].value = solid_colour(c, n);
+		cmd_fill_all(c, b, &cmds[0], solid_colour(c, n));
 		count = 1;
 		fr->colour = cmds[0].value;
 	} else {
