@@ -97,15 +97,21 @@ debug-kernel:
 
 # Our modules for the debug kernel. The Kbuild files build in the source
 # directories, so a copy of the kernel sources goes to out/debug/src and
-# builds there (the stock-kernel objects in the tree stay untouched).
+# builds there (the stock-kernel objects in the tree stay untouched). The
+# *.mod.c that modpost writes next to a stock build must not be copied
+# (rsync's first matching rule wins, so its exclude comes first): newer
+# than the debug build's, it was compiled into the debug modules, which
+# then carried the stock kernel's symbol versions and failed to load
+# ("disagrees about version of symbol module_layout") whenever a stock
+# build had run first.
 debug-modules: debug-kernel
 	@eval "$$(scripts/debug-kernel --print)" && set -e && \
 	mkdir -p $(DEBUG_OUT)/src/dma-buf-core $(DEBUG_OUT)/src/drm-driver \
 		$(DEBUG_OUT)/src/include && \
-	rsync -a --delete --include='*/' --include='*.[ch]' --include=Kbuild \
-		--exclude='*.mod.c' --exclude='*' dma-buf-core/ $(DEBUG_OUT)/src/dma-buf-core/ && \
-	rsync -a --delete --include='*/' --include='*.[ch]' --include=Kbuild \
-		--exclude='*.mod.c' --exclude='*' drm-driver/ $(DEBUG_OUT)/src/drm-driver/ && \
+	rsync -a --delete --exclude='*.mod.c' --include='*/' --include='*.[ch]' \
+		--include=Kbuild --exclude='*' dma-buf-core/ $(DEBUG_OUT)/src/dma-buf-core/ && \
+	rsync -a --delete --exclude='*.mod.c' --include='*/' --include='*.[ch]' \
+		--include=Kbuild --exclude='*' drm-driver/ $(DEBUG_OUT)/src/drm-driver/ && \
 	rsync -a --delete include/ $(DEBUG_OUT)/src/include/ && \
 	cp Kbuild $(DEBUG_OUT)/src/Kbuild && \
 	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src W=1 modules
