@@ -148,8 +148,11 @@ static void start_weston(void)
 	mkdir(RUNTIME_DIR, 0700);
 	igt_assert_eq(chmod(RUNTIME_DIR, 0700), 0);
 	setenv("XDG_RUNTIME_DIR", RUNTIME_DIR, 1);
-	weston = vprime_spawn_logged(argv, WESTON_LOG, NULL);
+	/* a socket left by an earlier Weston would be taken for this one's */
 	snprintf(sock, sizeof(sock), RUNTIME_DIR "/" SOCKET);
+	unlink(sock);
+	unlink(RUNTIME_DIR "/" SOCKET ".lock");
+	weston = vprime_spawn_logged(argv, WESTON_LOG, NULL);
 	for (i = 0; i < 300 && stat(sock, &st); i++) {
 		if (!weston_alive())
 			igt_system("tail -20 " WESTON_LOG " >&2");
