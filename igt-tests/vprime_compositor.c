@@ -237,14 +237,41 @@ static void parse_client(struct run *r)
 	fclose(f);
 }
 
+/*
+ * Keep the CRCs that come within @ms. Bounded by time, not by a read that
+ * times out: the display makes one every vblank, so at full rate a 50 ms
+ * read timeout never expires.
+ */
+static double ms_since(struct timespec *start)
+{
+	struct timespec now;
+
+	igt_gettime(&now);
+	return igt_time_elapsed(start, &now) * 1000.0;
+}
+
+static void read_crcs(struct run *r, struct vprime_crc *crc, int ms)
+{
+	struct timespec start;
+	uint32_t frame, value;
+	int left;
+
+	igt_gettime(&start);
+	while ((left = ms - (int)ms_since(&start)) > 0) {
+		if (!vprime_crc_read(crc, left, &frame, &value))
+			break;
+		if (r->ncrc < MAX_CRCS)
+			r->crc[r->ncrc++] = value;
+	}
+}
+
 /* Run the client with @args, reading the display's CRC meanwhile. */
 static void run_client(struct run *r, const char *args, int kill_after_ms)
 {
 	char cmd[512];
 	char *const argv[] = { "sh", "-c", cmd, NULL };
 	struct vprime_crc crc;
-	uint32_t frame, value;
-	int waited = 0;
+	struct timespec start;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
@@ -253,22 +280,18 @@ static void run_client(struct run *r, const char *args, int kill_after_ms)
 		 args);
 	crc_start(&crc);
 	pid = vprime_spawn_logged(argv, CLIENT_LOG, NULL);
+	igt_gettime(&start);
 	for (;;) {
 		if (waitpid(pid, &r->status, WNOHANG) == pid)
 			break;
-		if (kill_after_ms >= 0 && waited >= kill_after_ms) {
+		if (kill_after_ms >= 0 && ms_since(&start) >= kill_after_ms) {
 			kill(pid, SIGKILL);
 			kill_after_ms = -1;
 		}
-		while (vprime_crc_read(&crc, 50, &frame, &value)) {
-			if (r->ncrc < MAX_CRCS)
-				r->crc[r->ncrc++] = value;
-		}
-		waited += 50;
+		read_crcs(r, &crc, 50);
 	}
-	while (vprime_crc_read(&crc, 50, &frame, &value))
-		if (r->ncrc < MAX_CRCS)
-			r->crc[r->ncrc++] = value;
+	/* the last frame's CRCs */
+	read_crcs(r, &crc, 100);
 	vprime_crc_stop(&crc);
 	parse_client(r);
 }
@@ -472,7 +495,7 @@ igt_main
 
 		igt_describe("Fullscreen: Weston scans the client's dma-buf out on a plane; the CRCs are the frames'.");
 		igt_subtest("weston-direct-scanout")
-			test_direct_scanout("--solid --frames 30");
+			test_direct_scanout("--solid --frames 90");
 
 		igt_describe("A buffer committed while its render runs is never shown before the render's fence.");
 		igt_subtest("weston-implicit-fence")
@@ -488,7 +511,7 @@ igt_main
 
 			igt_require_f(fd >= 0, "no second vprime_gpu (vprime.num_gpus=2)\n");
 			close(fd);
-			test_direct_scanout("--solid --frames 20 --gpu 1");
+			test_direct_scanout("--solid --frames 90 --gpu 1");
 		}
 
 		igt_describe("Bad dma-buf parameters get an answer; Weston survives.");
