@@ -136,7 +136,7 @@ DEBUG_VM = eval "$$(scripts/debug-kernel --print)" && $(debug-kernel-source) && 
 # and builds what make check builds (all): igt@vprime_demo@modinfo-params
 # reads the tree's modules and demo-* run the demo, so on a fresh clone
 # they skipped in this lane when it ran before make check.
-check-debug: all debug-modules $(FUZZ_BIN)
+check-debug: all debug-modules peers-record $(FUZZ_BIN)
 	@eval "$$(scripts/debug-kernel --print)" && \
 	mk/dkms-check.sh $$DEBUG_KVER $(DKMS_CHECK_DIR) $$DEBUG_KDIR || \
 		echo "dkms-check: recorded the failure for the suite"
