@@ -77,6 +77,7 @@
 #include <unistd.h>
 
 #include "igt.h"
+#include "vprime_gpu_igt.h"
 #include "vprime_igt.h"
 #include "vprime_kms_util.h"
 
@@ -237,27 +238,24 @@ static void parse_client(struct run *r)
 	fclose(f);
 }
 
+/* Milliseconds since @start_ns (CLOCK_MONOTONIC). */
+static int64_t ms_since(uint64_t start_ns)
+{
+	return (int64_t)((vprime_gpu_now_ns() - start_ns) / 1000000);
+}
+
 /*
  * Keep the CRCs that come within @ms. Bounded by time, not by a read that
  * times out: the display makes one every vblank, so at full rate a 50 ms
  * read timeout never expires.
  */
-static double ms_since(struct timespec *start)
-{
-	struct timespec now;
-
-	igt_gettime(&now);
-	return igt_time_elapsed(start, &now) * 1000.0;
-}
-
 static void read_crcs(struct run *r, struct vprime_crc *crc, int ms)
 {
-	struct timespec start;
+	uint64_t start = vprime_gpu_now_ns();
 	uint32_t frame, value;
 	int left;
 
-	igt_gettime(&start);
-	while ((left = ms - (int)ms_since(&start)) > 0) {
+	while ((left = ms - (int)ms_since(start)) > 0) {
 		if (!vprime_crc_read(crc, left, &frame, &value))
 			break;
 		if (r->ncrc < MAX_CRCS)
@@ -271,7 +269,7 @@ static void run_client(struct run *r, const char *args, int kill_after_ms)
 	char cmd[512];
 	char *const argv[] = { "sh", "-c", cmd, NULL };
 	struct vprime_crc crc;
-	struct timespec start;
+	uint64_t start;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
@@ -280,11 +278,11 @@ static void run_client(struct run *r, const char *args, int kill_after_ms)
 		 args);
 	crc_start(&crc);
 	pid = vprime_spawn_logged(argv, CLIENT_LOG, NULL);
-	igt_gettime(&start);
+	start = vprime_gpu_now_ns();
 	for (;;) {
 		if (waitpid(pid, &r->status, WNOHANG) == pid)
 			break;
-		if (kill_after_ms >= 0 && ms_since(&start) >= kill_after_ms) {
+		if (kill_after_ms >= 0 && ms_since(start) >= kill_after_ms) {
 			kill(pid, SIGKILL);
 			kill_after_ms = -1;
 		}
