@@ -27,6 +27,11 @@
  *              render fence; capture and CRC equal the finished render; a
  *              CPU write through the GPU BO's mmap shows on the display.
  *
+ * SUBTEST: map-dumb-import
+ * Description: MODE_MAP_DUMB on the display maps a GPU buffer it imported
+ *              (as Mesa's kms_swrast does under Weston): the mapping shows
+ *              the GPU's render; an unknown handle gets ENOENT.
+ *
  * SUBTEST: userspace-fences
  * Description: The flip waits for as long as a GPU userspace write fence on
  *              the buffer stays unsignalled, and completes after signalling.
@@ -537,6 +542,33 @@ static void test_gpu_to_display(struct ctx *ctx)
 	igt_assert_eq_u64(vprime_core_stat("live_buffers"), live);
 }
 
+static void test_map_dumb_import(struct ctx *ctx)
+{
+	struct drm_mode_map_dumb bad = { .handle = 0x7fffffff };
+	struct drm_mode_map_dumb map = { 0 };
+	uint32_t value = color(7), *p;
+	struct shared_buf buf;
+	int fence;
+
+	shared_create(ctx, SRC_GPU, &buf);
+	fence = render(ctx, &buf, value, 0, 0);
+	igt_assert(vprime_fd_wait(fence, POLLIN, EVENT_TIMEOUT_MS));
+	close(fence);
+
+	map.handle = buf.kms_handle;
+	igt_assert_eq(drmIoctl(ctx->kmsfd, DRM_IOCTL_MODE_MAP_DUMB, &map), 0);
+	p = mmap(NULL, buf.size, PROT_READ, MAP_SHARED, ctx->kmsfd, map.offset);
+	igt_assert(p != MAP_FAILED);
+	igt_assert_eq_u32(p[0], value);
+	igt_assert_eq_u32(p[(uint64_t)buf.pitch / 4 * (ctx->kms.height - 1) +
+			    ctx->kms.width - 1], value);
+	munmap(p, buf.size);
+
+	igt_assert_eq(drmIoctl(ctx->kmsfd, DRM_IOCTL_MODE_MAP_DUMB, &bad), -1);
+	igt_assert_eq(errno, ENOENT);
+	shared_destroy(ctx, &buf);
+}
+
 static void test_userspace_fences(struct ctx *ctx)
 {
 	struct shared_buf buf;
@@ -989,6 +1021,14 @@ igt_main
 	igt_subtest("gpu-to-display-implicit") {
 		ctx_init(&ctx);
 		test_gpu_to_display(&ctx);
+		ctx_fini(&ctx);
+	}
+
+	igt_describe("MODE_MAP_DUMB on the display maps an imported GPU buffer; "
+		     "an unknown handle gets ENOENT.");
+	igt_subtest("map-dumb-import") {
+		ctx_init(&ctx);
+		test_map_dumb_import(&ctx);
 		ctx_fini(&ctx);
 	}
 
