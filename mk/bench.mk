@@ -54,7 +54,7 @@ peers-record:
 	@bench/build-peers out/peers || \
 		echo "build-peers: recorded the failure for the suite"
 
-check: peers-record
+check soak: peers-record
 
 bench: deps
 	@scripts/install-deps bench

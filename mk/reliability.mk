@@ -88,7 +88,7 @@ SOAK_RUN = --timeout $$(($(N) * 900 + 600)) -- tools/fuzz/soak $(N)
 endif
 endif
 
-soak: all
+soak: deps all
 	vm/run $(SUITE_VM_ARGS) $(VM_ARGS) $(SOAK_RUN)
 
 debug-kernel:
