@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * vprime_compositor - a real compositor on vprime: Weston 10 drives
- * vprime_kms while userspace-demo/build/vprime-wl-client renders on
- * vprime_gpu and hands its dma-bufs over through zwp_linux_dmabuf_v1.
+ * vprime_compositor - real compositors on vprime: Weston 10 and sway 1.7
+ * (wlroots 0.15) drive vprime_kms while
+ * userspace-demo/build/vprime-wl-client renders on vprime_gpu and hands its
+ * dma-bufs over through zwp_linux_dmabuf_v1.
  *
- * Weston is started once for all subtests (in a fixture), as
- * userspace-demo/compositor/run-weston does, with
- * userspace-demo/compositor/weston.ini. The truth of what was shown is the
+ * Each compositor is started once for its group of subtests (in a
+ * fixture), as userspace-demo/compositor/run-weston and run-sway do, with
+ * the weston.ini and sway.config next to them. The truth of what was shown is the
  * display's own CRC (debugfs crtc-0/crc), read while the client runs, and
  * compared with the CRC of each frame's solid colour, which the client
- * prints; direct scanout is the client's wp_presentation ZERO_COPY flag and
- * Weston's drm-backend debug scope ("Using plane-only state composition").
+ * prints; direct scanout is the client's wp_presentation ZERO_COPY flag (both
+ * compositors set it only for a surface they put on a plane) and, for
+ * Weston, its drm-backend debug scope ("Using plane-only state
+ * composition").
  */
 
 /**
@@ -44,10 +47,17 @@
  *              frames presented ZERO_COPY and the CRCs are the frames'.
  *
  * SUBTEST: wlroots-direct-scanout
- * Description: Skips, giving the reason: wlroots 0.15 creates no
- *              linux-dmabuf global on a software renderer (no DRM render
- *              node behind it), and WLR_RENDER_DRM_DEVICE can't supply one
- *              (measured with cage 0.1.4; README "Testing your compositor").
+ * Description: sway 1.7 (wlroots 0.15, GLES2 on kms_swrast loaded as the
+ *              card's driver), fullscreen client, 90 frames: all presented
+ *              (but the one frame drawn before sway configured the window's
+ *              size), >= 95% of the frames presented after the first second
+ *              ZERO_COPY, and every CRC between the first and the last frame
+ *              is one of the client's frames (at least 90% of them seen).
+ *
+ * SUBTEST: wlroots-implicit-fence
+ * Description: Under sway, each frame's buffer is filled with a poison
+ *              colour right before a 150 ms render and committed at once:
+ *              the display's CRC never shows the poison.
  *
  * SUBTEST: bad-input
  * Description: Buffers with a bad stride, offset, format or modifier get an
@@ -90,18 +100,21 @@ IGT_TEST_DESCRIPTION("Weston on vprime_kms shows vprime_gpu buffers zero-copy, a
 #define WESTON_LOG	LOG_DIR "/weston.log"
 #define SCOPE_LOG	LOG_DIR "/drm-backend.log"
 #define CLIENT_LOG	LOG_DIR "/client.log"
+#define SWAY_LOG	LOG_DIR "/sway.log"
+#define SEATD_LOG	LOG_DIR "/seatd.log"
+#define SWAY_RUNTIME_DIR "/run/vprime-igt-sway"
 #define POISON		0xffff00ffu
 #define MAX_FRAMES	256
 #define MAX_CRCS	4096
 
 static char root[PATH_MAX];
-static pid_t weston = -1, scope = -1;
+static pid_t comp = -1, scope = -1, seatd = -1;	/* the compositor, its log reader, seatd */
 static struct vprime_kms kms;
 static uint64_t base_buffers, base_attachments, base_fences;
 
 struct run {
 	int status;
-	unsigned int frames, presented, zero_copy, late_zc, late_p;
+	unsigned int frames, presented, superseded, zero_copy, late_zc, late_p;
 	uint32_t width, height;
 	uint32_t colour[MAX_FRAMES];
 	uint32_t crc[MAX_CRCS];
@@ -122,9 +135,9 @@ static void find_root(void)
 	mkdir(LOG_DIR, 0755);
 }
 
-static bool weston_alive(void)
+static bool comp_alive(void)
 {
-	return weston > 0 && waitpid(weston, NULL, WNOHANG) == 0;
+	return comp > 0 && waitpid(comp, NULL, WNOHANG) == 0;
 }
 
 static void start_weston(void)
@@ -153,11 +166,11 @@ static void start_weston(void)
 	snprintf(sock, sizeof(sock), RUNTIME_DIR "/" SOCKET);
 	unlink(sock);
 	unlink(RUNTIME_DIR "/" SOCKET ".lock");
-	weston = vprime_spawn_logged(argv, WESTON_LOG, NULL);
+	comp = vprime_spawn_logged(argv, WESTON_LOG, NULL);
 	for (i = 0; i < 300 && stat(sock, &st); i++) {
-		if (!weston_alive())
+		if (!comp_alive())
 			igt_system("tail -20 " WESTON_LOG " >&2");
-		igt_assert_f(weston_alive(), "weston exited, see " WESTON_LOG "\n");
+		igt_assert_f(comp_alive(), "weston exited, see " WESTON_LOG "\n");
 		usleep(100000);
 	}
 	igt_assert_f(!stat(sock, &st), "no Weston socket after 30 s\n");
@@ -167,31 +180,172 @@ static void start_weston(void)
 	scope = vprime_spawn_logged(dargv, SCOPE_LOG, NULL);
 }
 
-static void stop_weston(void)
+static bool have(const char *prog)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null", prog);
+	return !system(cmd);
+}
+
+/* How many lines of the log file @path contain @what. */
+static unsigned int log_count(const char *path, const char *what)
+{
+	char line[1024];
+	unsigned int n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, what);
+	fclose(f);
+	return n;
+}
+
+/* SIGTERM, then SIGKILL after 10 s; returns the wait status. */
+static int end_child(pid_t *pid)
 {
 	int status = 0, i;
 
-	if (scope > 0) {
-		kill(scope, SIGTERM);
-		waitpid(scope, NULL, 0);
-		scope = -1;
-	}
-	if (weston <= 0)
-		return;
-	kill(weston, SIGTERM);
-	for (i = 0; i < 100 && waitpid(weston, &status, WNOHANG) == 0; i++)
+	if (*pid <= 0)
+		return 0;
+	kill(*pid, SIGTERM);
+	for (i = 0; i < 100 && waitpid(*pid, &status, WNOHANG) == 0; i++)
 		usleep(100000);
 	if (i == 100) {
-		kill(weston, SIGKILL);
-		waitpid(weston, &status, 0);
+		kill(*pid, SIGKILL);
+		waitpid(*pid, &status, 0);
 	}
+	*pid = -1;
+	return status;
+}
+
+/* Stop the compositor (and its log reader and seatd, if any). */
+static void stop_compositor(void)
+{
+	const char *name = seatd > 0 ? "sway" : "weston";
+	int status;
+
+	if (comp <= 0)
+		return;
+	end_child(&scope);
+	status = end_child(&comp);
+	end_child(&seatd);
 	if (WIFSIGNALED(status))
-		igt_info("weston ended by signal %d on SIGTERM\n",
+		igt_info("%s ended by signal %d on SIGTERM\n", name,
 			 WTERMSIG(status));
 	else
-		igt_info("weston exited with %d on SIGTERM\n",
+		igt_info("%s exited with %d on SIGTERM\n", name,
 			 WEXITSTATUS(status));
-	weston = -1;
+}
+
+/*
+ * sway 1.7 (wlroots 0.15), as userspace-demo/compositor/run-sway starts it:
+ * as nobody (sway refuses root), with seatd handing it the card, and
+ * MESA_LOADER_DRIVER_OVERRIDE=kms_swrast so that Mesa's EGL device is the
+ * card itself (EGL_EXT_device_drm), not its software device: only then does
+ * wlroots' renderer have a DRM fd, which it needs to offer
+ * zwp_linux_dmabuf_v1. The renderer opens the card by path, so nobody gets
+ * rw on it until stop_sway().
+ */
+static mode_t card_mode;
+static char card_path[32];
+
+static void start_sway(void)
+{
+	char env_card[64], cfg[PATH_MAX + 32], sock[PATH_MAX];
+	struct stat st;
+	int i;
+
+	igt_assert_eq(fstat(kms.fd, &st), 0);
+	snprintf(card_path, sizeof(card_path), "/dev/dri/card%u",
+		 minor(st.st_rdev));
+	snprintf(env_card, sizeof(env_card), "WLR_DRM_DEVICES=%s", card_path);
+	snprintf(cfg, sizeof(cfg), "%s/sway.config", SWAY_RUNTIME_DIR);
+	char *const sargv[] = { "seatd", "-u", "nobody", "-g", "nogroup",
+				"-l", "info", NULL };
+	char *const argv[] = {
+		"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+		"--reset-env", "env", "XDG_RUNTIME_DIR=" SWAY_RUNTIME_DIR,
+		"LIBSEAT_BACKEND=seatd", "WLR_RENDERER=gles2", env_card,
+		"WLR_LIBINPUT_NO_DEVICES=1", "MESA_LOADER_DRIVER_OVERRIDE=kms_swrast",
+		"MESA_SHADER_CACHE_DISABLE=true", "sway", "-d", "-c", cfg, NULL,
+	};
+
+	igt_assert_eq(stat(card_path, &st), 0);
+	card_mode = st.st_mode & 07777;
+	igt_assert_eq(chmod(card_path, card_mode | 0006), 0);
+	igt_assert_eq(igt_system("rm -rf " SWAY_RUNTIME_DIR " && mkdir -m 0700 " SWAY_RUNTIME_DIR
+				 " && chown nobody:nogroup " SWAY_RUNTIME_DIR
+				 " && install -m 0644 -o nobody userspace-demo/compositor/sway.config "
+				 SWAY_RUNTIME_DIR "/sway.config"), 0);
+	unlink("/run/seatd.sock");
+	seatd = vprime_spawn_logged(sargv, SEATD_LOG, NULL);
+	for (i = 0; i < 100 && stat("/run/seatd.sock", &st); i++)
+		usleep(100000);
+	igt_assert_f(!stat("/run/seatd.sock", &st), "no seatd socket after 10 s, see " SEATD_LOG "\n");
+	comp = vprime_spawn_logged(argv, SWAY_LOG, NULL);
+	/* a new runtime dir: its one wayland-N socket is sway's */
+	snprintf(sock, sizeof(sock), "%s/wayland-1", SWAY_RUNTIME_DIR);
+	for (i = 0; i < 300 && stat(sock, &st); i++) {
+		if (!comp_alive())
+			igt_system("grep -i error " SWAY_LOG " | tail -20 >&2");
+		igt_assert_f(comp_alive(), "sway exited, see " SWAY_LOG "\n");
+		usleep(100000);
+	}
+	igt_assert_f(!stat(sock, &st), "no sway socket after 30 s\n");
+	/* up once its output is lit: the client's first configure needs it */
+	for (i = 0; i < 300 && !log_count(SWAY_LOG, "Modesetting with"); i++) {
+		igt_assert_f(comp_alive(), "sway exited, see " SWAY_LOG "\n");
+		usleep(100000);
+	}
+	igt_assert_f(log_count(SWAY_LOG, "Modesetting with"),
+		     "sway lit no output in 30 s, see " SWAY_LOG "\n");
+	setenv("XDG_RUNTIME_DIR", SWAY_RUNTIME_DIR, 1);
+	setenv("WAYLAND_DISPLAY", "wayland-1", 1);
+}
+
+static void stop_sway(void)
+{
+	stop_compositor();
+	chmod(card_path, card_mode);
+}
+
+/*
+ * Have @want running, stopping the other one first. Started by the subtests
+ * themselves, not by fixtures: igt_runner and run-tests run each subtest in
+ * a process of its own, where every fixture runs, so a fixture would start
+ * each compositor for every subtest.
+ */
+enum compositor { NONE, WESTON, SWAY };
+
+static enum compositor running;
+
+static void use_compositor(enum compositor want)
+{
+	if (running == want)
+		return;
+	if (running == SWAY)
+		stop_sway();
+	else if (running == WESTON)
+		stop_compositor();
+	running = NONE;
+	if (want == WESTON) {
+		igt_require_f(have("weston") && have("weston-debug"),
+			      "weston is not installed (scripts/install-deps)\n");
+		start_weston();
+	} else if (want == SWAY) {
+		igt_require_f(have("sway") && have("seatd") && have("setpriv"),
+			      "sway, seatd or setpriv is not installed (scripts/install-deps)\n");
+		start_sway();
+	}
+	running = want;
+}
+
+static void stop_compositor_at_exit(int sig)
+{
+	use_compositor(NONE);
 }
 
 /*
@@ -230,9 +384,9 @@ static void parse_client(struct run *r)
 		if (sscanf(line, "frame %u colour %x", &n, &colour) == 2 &&
 		    n < MAX_FRAMES)
 			r->colour[n] = colour;
-		sscanf(line, "summary: size %ux%u %*s frames %u presented %u %*s %*u zero_copy %u zero_copy_after_1s %u/%u",
+		sscanf(line, "summary: size %ux%u %*s resized %*u frames %u presented %u discarded %*u superseded %u zero_copy %u zero_copy_after_1s %u/%u",
 		       &r->width, &r->height, &r->frames, &r->presented,
-		       &r->zero_copy, &r->late_zc, &r->late_p);
+		       &r->superseded, &r->zero_copy, &r->late_zc, &r->late_p);
 		fputs(line, stderr);
 	}
 	fclose(f);
@@ -273,7 +427,7 @@ static void run_client(struct run *r, const char *args, int kill_after_ms)
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
-	igt_assert_f(weston_alive(), "weston is not running\n");
+	igt_assert_f(comp_alive(), "weston is not running\n");
 	snprintf(cmd, sizeof(cmd), "exec userspace-demo/build/vprime-wl-client %s",
 		 args);
 	crc_start(&crc);
@@ -351,42 +505,41 @@ static unsigned int check_crcs(const struct run *r, uint32_t forbidden)
 	return nseen;
 }
 
-static unsigned int scope_count(const char *what)
-{
-	char line[1024];
-	unsigned int n = 0;
-	FILE *f = fopen(SCOPE_LOG, "r");
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += !!strstr(line, what);
-	fclose(f);
-	return n;
-}
-
-static void test_direct_scanout(const char *args)
+/*
+ * A fullscreen run: every frame presented (sway may discard the one frame
+ * drawn before it configured the window's size: superseded), >= 95% of
+ * those after the first second ZERO_COPY, and the CRCs are the frames'.
+ */
+static void check_direct_scanout(const char *args)
 {
-	unsigned int plane_only = scope_count("Using plane-only state composition");
 	struct run *r = calloc(1, sizeof(*r));
 	unsigned int seen;
 
 	run_client(r, args, -1);
 	igt_assert_f(WIFEXITED(r->status) && !WEXITSTATUS(r->status),
 		     "client failed (status 0x%x)\n", r->status);
-	igt_assert_eq(r->presented, r->frames);
+	igt_assert_lte((int)r->superseded, 1);
+	igt_assert_eq(r->presented + r->superseded, r->frames);
 	igt_assert_f(r->late_p > 0, "no frame presented after the first second\n");
 	igt_assert_f(r->late_zc * 100 >= r->late_p * 95,
 		     "%u of %u frames after the first second ZERO_COPY\n",
 		     r->late_zc, r->late_p);
-	plane_only = scope_count("Using plane-only state composition") - plane_only;
+	seen = check_crcs(r, 0);
+	igt_assert_f(seen * 10 >= (r->frames - r->superseded) * 9,
+		     "only %u of %u frames in the CRCs\n", seen, r->frames);
+	free(r);
+}
+
+static void test_direct_scanout(const char *args)
+{
+	unsigned int plane_only = log_count(SCOPE_LOG, "Using plane-only state composition");
+
+	check_direct_scanout(args);
+	plane_only = log_count(SCOPE_LOG, "Using plane-only state composition") - plane_only;
 	igt_info("drm-backend: %u plane-only repaints during the run\n",
 		 plane_only);
 	igt_assert_lt(0, (int)plane_only);
-	seen = check_crcs(r, 0);
-	igt_assert_f(seen * 10 >= r->frames * 9, "only %u of %u frames in the CRCs\n",
-		     seen, r->frames);
-	free(r);
 }
 
 static void test_implicit_fence(void)
@@ -438,7 +591,7 @@ static void test_bad_input(void)
 		igt_assert_f(WIFEXITED(r->status) && !WEXITSTATUS(r->status),
 			     "--bad %s: client status 0x%x\n", kinds[i],
 			     r->status);
-		igt_assert_f(weston_alive(), "weston died after --bad %s\n",
+		igt_assert_f(comp_alive(), "weston died after --bad %s\n",
 			     kinds[i]);
 	}
 	run_client(r, "--solid --frames 5", -1);
@@ -451,101 +604,106 @@ static void test_client_killed(void)
 {
 	struct run *r = calloc(1, sizeof(*r));
 
-	run_client(r, "--solid --frames 1000", 1500);
+	/*
+	 * Gradient frames, not --solid: the next client's solid colours are
+	 * frames 0-4's, and the killed client's last frame, still on screen
+	 * when the next one starts, would count as one of them.
+	 */
+	run_client(r, "--frames 1000", 1500);
 	igt_assert_f(WIFSIGNALED(r->status) && WTERMSIG(r->status) == SIGKILL,
 		     "client was not killed mid-stream (status 0x%x)\n",
 		     r->status);
-	igt_assert_f(weston_alive(), "weston died with its client\n");
+	igt_assert_f(comp_alive(), "weston died with its client\n");
 	run_client(r, "--solid --frames 5", -1);
 	igt_assert_eq(r->presented, 5);
 	igt_assert_lt(0, (int)check_crcs(r, 0));
 	free(r);
 }
 
-static bool have(const char *prog)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null", prog);
-	return !system(cmd);
-}
-
 igt_main
 {
 	igt_fixture {
 		find_root();
-		igt_require_f(have("weston") && have("weston-debug"),
-			      "weston is not installed (scripts/install-deps)\n");
+		igt_install_exit_handler(stop_compositor_at_exit);
 		kms.fd = vprime_kms_open_or_fail(0);
 		kms.crtc_index = 0;
 		/* no colour transform left by an earlier client */
 		igt_assert_eq(vprime_kms_reset_color(kms.fd), 0);
-		/* the first opener is master: leave that to Weston */
+		/* the first opener is master: leave that to the compositor */
 		drmDropMaster(kms.fd);
 		base_buffers = vprime_core_stat("live_buffers");
 		base_attachments = vprime_core_stat("attachments");
 		base_fences = vprime_core_stat("live_fences");
 	}
 
-	igt_subtest_group {
-		igt_fixture
-			start_weston();
-
-		igt_describe("Fullscreen: Weston scans the client's dma-buf out on a plane; the CRCs are the frames'.");
-		igt_subtest("weston-direct-scanout")
-			test_direct_scanout("--solid --frames 90");
-
-		igt_describe("A buffer committed while its render runs is never shown before the render's fence.");
-		igt_subtest("weston-implicit-fence")
-			test_implicit_fence();
-
-		igt_describe("Windowed: the client's frames are composited by llvmpipe and shown.");
-		igt_subtest("weston-composited")
-			test_composited();
-
-		igt_describe("The client renders on the second vprime_gpu while Weston drives the display.");
-		igt_subtest("client-second-gpu") {
-			int fd = __vprime_open_driver("vprime_gpu", 1, true);
-
-			igt_require_f(fd >= 0, "no second vprime_gpu (vprime.num_gpus=2)\n");
-			close(fd);
-			test_direct_scanout("--solid --frames 90 --gpu 1");
-		}
-
-		igt_describe("Bad dma-buf parameters get an answer; Weston survives.");
-		igt_subtest("bad-input")
-			test_bad_input();
-
-		igt_describe("A client killed mid-stream leaves Weston running.");
-		igt_subtest("client-killed")
-			test_client_killed();
-
-		igt_fixture
-			stop_weston();
+	igt_describe("Fullscreen: Weston scans the client's dma-buf out on a plane; the CRCs are the frames'.");
+	igt_subtest("weston-direct-scanout") {
+		use_compositor(WESTON);
+		test_direct_scanout("--solid --frames 90");
 	}
 
-	igt_describe("wlroots 0.15 (sway, cage) with the same client.");
-	igt_subtest("wlroots-direct-scanout")
-		igt_require_f(false,
-			      "wlroots 0.15 offers no linux-dmabuf on vprime: on kms_swrast (EGL_MESA_device_software, no DRM node) "
-			      "wlr_renderer_get_drm_fd() is -1, so types/wlr_linux_dmabuf_v1.c logs 'Failed to get DRM FD from renderer' "
-			      "and creates no global; WLR_RENDER_DRM_DEVICE=card0 is refused as not a render node, "
-			      "=renderD128 (vprime_gpu) has no Mesa driver\n");
+	igt_describe("A buffer committed while its render runs is never shown before the render's fence.");
+	igt_subtest("weston-implicit-fence") {
+		use_compositor(WESTON);
+		test_implicit_fence();
+	}
 
-	igt_describe("vprime_core's counters are back once Weston and its client are gone.");
+	igt_describe("Windowed: the client's frames are composited by llvmpipe and shown.");
+	igt_subtest("weston-composited") {
+		use_compositor(WESTON);
+		test_composited();
+	}
+
+	igt_describe("The client renders on the second vprime_gpu while Weston drives the display.");
+	igt_subtest("client-second-gpu") {
+		int fd = __vprime_open_driver("vprime_gpu", 1, true);
+
+		igt_require_f(fd >= 0, "no second vprime_gpu (vprime.num_gpus=2)\n");
+		close(fd);
+		use_compositor(WESTON);
+		test_direct_scanout("--solid --frames 90 --gpu 1");
+	}
+
+	igt_describe("Bad dma-buf parameters get an answer; Weston survives.");
+	igt_subtest("bad-input") {
+		use_compositor(WESTON);
+		test_bad_input();
+	}
+
+	igt_describe("A client killed mid-stream leaves Weston running.");
+	igt_subtest("client-killed") {
+		use_compositor(WESTON);
+		test_client_killed();
+	}
+
+	igt_describe("sway (wlroots 0.15), fullscreen: the client's dma-buf goes straight to a plane; the CRCs are the frames'.");
+	igt_subtest("wlroots-direct-scanout") {
+		use_compositor(SWAY);
+		check_direct_scanout("--solid --frames 90");
+	}
+
+	igt_describe("sway: a buffer committed while its render runs is never shown before the render's fence.");
+	igt_subtest("wlroots-implicit-fence") {
+		use_compositor(SWAY);
+		test_implicit_fence();
+	}
+
+	igt_describe("vprime_core's counters are back once the compositors and their clients are gone.");
 	igt_subtest("counters-idle") {
 		struct run *r = calloc(1, sizeof(*r));
 
-		start_weston();
+		use_compositor(WESTON);
 		run_client(r, "--solid --frames 3 --gpu 0", -1);
 		igt_assert_eq(r->presented, 3);
-		stop_weston();
+		use_compositor(NONE);
 		free(r);
 		igt_assert_eq_u64(vprime_core_stat("live_buffers"), base_buffers);
 		igt_assert_eq_u64(vprime_core_stat("attachments"), base_attachments);
 		igt_assert_eq_u64(vprime_core_stat("live_fences"), base_fences);
 	}
 
-	igt_fixture
+	igt_fixture {
+		use_compositor(NONE);
 		close(kms.fd);
+	}
 }

@@ -74,6 +74,7 @@ struct wl_frame {
 	uint64_t commit_ns;
 	uint64_t present_ns;
 	uint32_t flags;
+	unsigned int size_gen;	/* the client's resized count when drawn */
 	bool done;
 	bool presented;
 };
@@ -107,6 +108,7 @@ struct client {
 	struct wl_frame *frames;
 	unsigned int feedback_pending;
 	uint32_t refresh_ns;
+	unsigned int resized;	/* reallocations after a new configure */
 	/* --bad: the params' answer */
 	int bad_result;		/* 0 pending, 1 created, -1 failed */
 };
@@ -278,8 +280,31 @@ static void destroy_buffers(struct client *c)
 			wl_buffer_destroy(c->bufs[i].buffer);
 		if (c->bufs[i].dmabuf > 0)
 			close(c->bufs[i].dmabuf);
-		gpu_gem_close(c->gpu, c->bufs[i].handle);
+		if (c->bufs[i].handle)
+			gpu_gem_close(c->gpu, c->bufs[i].handle);
 	}
+	memset(c->bufs, 0, sizeof(c->bufs));
+}
+
+/*
+ * A fullscreen client draws at the size of the latest configure. Some
+ * compositors (sway) configure a new toplevel with 0x0 first and send the
+ * output's size only once the window is mapped: the buffers are then
+ * reallocated at that size. Buffers the compositor still holds stay valid
+ * on its side (it has imported the dma-buf); destroying our wl_buffer only
+ * ends our use of it.
+ */
+static int resize_buffers(struct client *c)
+{
+	if (c->o.windowed || !c->cfg_w ||
+	    (c->cfg_w == c->width && c->cfg_h == c->height))
+		return 0;
+	destroy_buffers(c);
+	c->width = c->cfg_w;
+	c->height = c->cfg_h;
+	c->stride = c->width * 4;
+	c->resized++;
+	return create_buffers(c);
 }
 
 /* Presentation feedback and frame callbacks */
@@ -452,6 +477,7 @@ static int draw_frame(struct client *c, unsigned int n)
 	fb = wp_presentation_feedback(c->presentation, c->surface);
 	wp_presentation_feedback_add_listener(fb, &feedback_listener, fr);
 	fr->c = c;
+	fr->size_gen = c->resized;
 	fr->commit_ns = clock_ns(c->clock);
 	wl_surface_commit(c->surface);
 	b->busy = true;
@@ -466,11 +492,15 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Per-frame lines and the summary; returns the number of presented frames. */
+/*
+ * Per-frame lines and the summary; returns the number of frames presented
+ * or superseded: a compositor may discard a frame drawn before the
+ * configure that gave the window its size (sway's first frame).
+ */
 static unsigned int report(struct client *c, unsigned int drawn)
 {
 	unsigned int i, presented = 0, zc = 0, late_p = 0, late_zc = 0;
-	unsigned int missed = 0, discarded = 0, nlat = 0;
+	unsigned int missed = 0, discarded = 0, superseded = 0, nlat = 0;
 	uint64_t first = 0, prev = 0, *lat, refresh = c->refresh_ns;
 	struct wl_frame *fr;
 
@@ -486,6 +516,8 @@ static unsigned int report(struct client *c, unsigned int drawn)
 		       !fr->presented);
 		if (!fr->presented) {
 			discarded++;
+			/* drawn at a size a later configure replaced */
+			superseded += fr->size_gen < c->resized;
 			continue;
 		}
 		presented++;
@@ -508,14 +540,14 @@ static unsigned int report(struct client *c, unsigned int drawn)
 	}
 	if (lat && nlat)
 		qsort(lat, nlat, sizeof(*lat), cmp_u64);
-	printf("summary: size %ux%u %s frames %u presented %u discarded %u zero_copy %u zero_copy_after_1s %u/%u missed_vblanks %u latency_us_p50 %llu latency_us_max %llu refresh_ns %llu\n",
+	printf("summary: size %ux%u %s resized %u frames %u presented %u discarded %u superseded %u zero_copy %u zero_copy_after_1s %u/%u missed_vblanks %u latency_us_p50 %llu latency_us_max %llu refresh_ns %llu\n",
 	       c->width, c->height, c->o.windowed ? "windowed" : "fullscreen",
-	       drawn, presented, discarded, zc, late_zc, late_p, missed,
+	       c->resized, drawn, presented, discarded, superseded, zc, late_zc, late_p, missed,
 	       nlat ? (unsigned long long)lat[nlat / 2] / 1000 : 0,
 	       nlat ? (unsigned long long)lat[nlat - 1] / 1000 : 0,
 	       (unsigned long long)refresh);
 	free(lat);
-	return presented;
+	return presented + superseded;
 }
 
 /* --bad: one buffer with a broken parameter, created asynchronously. */
@@ -619,8 +651,10 @@ static void usage(FILE *f)
 "                        scanout or sample would show\n"
 "      --bad KIND        offer one buffer with a bad stride, offset,\n"
 "                        format or modifier and report the answer\n"
-"Talks to $WAYLAND_DISPLAY. Exit 0 when every frame was presented, 1 on\n"
-"errors, 3 when frames were discarded.\n",
+"Talks to $WAYLAND_DISPLAY. Fullscreen, it follows the compositor's\n"
+"configured size, reallocating its buffers when that changes. Exit 0 when\n"
+"every frame was presented (or discarded only because a new size\n"
+"superseded it), 1 on errors, 3 when frames were discarded.\n",
 		demo_prog, DEMO_MAX_BUFFERS, WL_DEFAULT_POISON);
 }
 
@@ -818,7 +852,7 @@ int main(int argc, char **argv)
 	for (n = 0; n < c.o.frames; n++) {
 		if (dispatch_until(&c, can_draw, "a frame callback and a free buffer"))
 			break;
-		if (draw_frame(&c, n))
+		if (resize_buffers(&c) || draw_frame(&c, n))
 			break;
 	}
 	dispatch_until(&c, feedback_all_done, "the last presentation feedback");
