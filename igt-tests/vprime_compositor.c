@@ -59,6 +59,13 @@
  *              colour right before a 150 ms render and committed at once:
  *              the display's CRC never shows the poison.
  *
+ * SUBTEST: weston-hung-render
+ * Description: Frame 10 of 30 is a render that hangs: its fence signals
+ *              -ETIMEDOUT at the GPU's job timeout, every frame is still
+ *              presented, frame 10's colour never appears in the CRCs (the
+ *              buffer keeps its old contents), later frames do, and Weston
+ *              keeps running.
+ *
  * SUBTEST: bad-input
  * Description: Buffers with a bad stride, offset, format or modifier get an
  *              answer (failed, protocol error, or created and composited),
@@ -119,6 +126,7 @@ struct run {
 	uint32_t colour[MAX_FRAMES];
 	uint32_t crc[MAX_CRCS];
 	unsigned int ncrc;
+	int hang_frame, hang_status;	/* --hang-frame's answer */
 };
 
 static void find_root(void)
@@ -381,6 +389,8 @@ static void parse_client(struct run *r)
 
 	igt_assert(f);
 	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "hang: frame %d fence status %d", &r->hang_frame,
+		       &r->hang_status);
 		if (sscanf(line, "frame %u colour %x", &n, &colour) == 2 &&
 		    n < MAX_FRAMES)
 			r->colour[n] = colour;
@@ -464,6 +474,16 @@ static int frame_of_crc(const struct run *r, const uint32_t *expected,
  * and after, the output shows Weston's background); returns how many of
  * the frames were seen. Fails on a CRC of @forbidden (0: none) anywhere.
  */
+static bool frame_seen(const struct run *r, uint32_t crc)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->ncrc; i++)
+		if (r->crc[i] == crc)
+			return true;
+	return false;
+}
+
 static unsigned int check_crcs(const struct run *r, uint32_t forbidden)
 {
 	static uint32_t expected[MAX_FRAMES];
@@ -481,7 +501,7 @@ static unsigned int check_crcs(const struct run *r, uint32_t forbidden)
 							r->height);
 	for (i = 0; i < r->ncrc; i++) {
 		igt_assert_f(!forbidden || r->crc[i] != bad,
-			     "CRC %u of %u is the poison colour's: a buffer was shown before its render finished\n",
+			     "CRC %u of %u is the forbidden colour's (the poison, or a hung render's): a buffer was shown before, or without, its render\n",
 			     i, r->ncrc);
 		f = frame_of_crc(r, expected, r->crc[i]);
 		if (f < 0)
@@ -577,6 +597,38 @@ static void test_composited(void)
 	free(r);
 }
 
+/*
+ * Frame 10's render hangs. The GPU's timeout ends it with -ETIMEDOUT, and
+ * by the fence-error policy (README "Fence errors") the flip still
+ * completes, showing what the buffer held before: frame 7's colour (three
+ * buffers). Frame 10's own colour is never shown, the frames after it are,
+ * and Weston keeps running.
+ */
+static void test_hung_render(void)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	unsigned int i, after = 0;
+	uint32_t want;
+
+	run_client(r, "--solid --frames 30 --hang-frame 10", -1);
+	igt_assert_f(WIFEXITED(r->status) && !WEXITSTATUS(r->status),
+		     "client failed (status 0x%x)\n", r->status);
+	igt_assert_eq(r->presented, r->frames);
+	igt_assert_eq(r->hang_frame, 10);
+	igt_assert_eq(r->hang_status, -ETIMEDOUT);
+	igt_assert_f(comp_alive(), "weston died with the hung render\n");
+	igt_assert_lt(0, (int)check_crcs(r, r->colour[10]));
+	for (i = 11; i < r->frames; i++) {
+		want = vprime_expected_crc_solid(r->colour[i], r->width,
+						 r->height);
+		after += frame_seen(r, want);
+	}
+	igt_info("%u of the %u frames after the hung one seen\n", after,
+		 r->frames - 11);
+	igt_assert_lt(0, (int)after);
+	free(r);
+}
+
 static void test_bad_input(void)
 {
 	static const char *const kinds[] = { "stride", "offset", "format",
@@ -662,6 +714,12 @@ igt_main
 		close(fd);
 		use_compositor(WESTON);
 		test_direct_scanout("--solid --frames 90 --gpu 1");
+	}
+
+	igt_describe("A client's render hangs: the GPU times it out, the flip completes with the buffer's old contents, Weston keeps running.");
+	igt_subtest("weston-hung-render") {
+		use_compositor(WESTON);
+		test_hung_render();
 	}
 
 	igt_describe("Bad dma-buf parameters get an answer; Weston survives.");

@@ -73,6 +73,8 @@ void *gpu_bo_map(int fd, uint32_t handle, size_t size);
 int gpu_bo_wait(int fd, uint32_t handle, uint64_t timeout_ns);
 int gpu_submit(int fd, const struct drm_vprime_cmd *cmds, unsigned int count,
 	       uint64_t duration_ns);
+int gpu_submit_hang(int fd, const struct drm_vprime_cmd *cmds,
+		    unsigned int count, int *fence_fd);
 void gpu_gem_close(int fd, uint32_t handle);
 
 /* render.c: one frame's commands, and the same commands run on the CPU. */

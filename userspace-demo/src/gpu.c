@@ -74,6 +74,28 @@ int gpu_submit(int fd, const struct drm_vprime_cmd *cmds, unsigned int count,
 	return 0;
 }
 
+/*
+ * Queue a job that never completes (VPRIME_SUBMIT_HANG): the scheduler's
+ * timeout ends it and signals its fence with -ETIMEDOUT. *fence_fd gets a
+ * sync_file of that fence.
+ */
+int gpu_submit_hang(int fd, const struct drm_vprime_cmd *cmds,
+		    unsigned int count, int *fence_fd)
+{
+	struct drm_vprime_submit args = {
+		.cmds = (uintptr_t)cmds,
+		.cmd_count = count,
+		.flags = VPRIME_SUBMIT_HANG | VPRIME_SUBMIT_OUT_FENCE_FD,
+	};
+
+	if (drmIoctl(fd, DRM_IOCTL_VPRIME_SUBMIT, &args)) {
+		demo_err(errno, "DRM_IOCTL_VPRIME_SUBMIT(HANG, %u commands)", count);
+		return -errno;
+	}
+	*fence_fd = args.out_fence_fd;
+	return 0;
+}
+
 void gpu_gem_close(int fd, uint32_t handle)
 {
 	struct drm_gem_close args = { .handle = handle };

@@ -29,6 +29,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/sync_file.h>
 
 #include <drm_fourcc.h>
 #include <wayland-client.h>
@@ -63,6 +65,7 @@ struct wl_opts {
 	uint32_t poison_colour;
 	uint32_t width, height;	/* windowed size */
 	int32_t transform;	/* WL_OUTPUT_TRANSFORM_* of the buffer */
+	int hang_frame;		/* --hang-frame: its render hangs; -1: none */
 	enum wl_bad bad;
 };
 
@@ -109,6 +112,7 @@ struct client {
 	unsigned int feedback_pending;
 	uint32_t refresh_ns;
 	unsigned int resized;	/* reallocations after a new configure */
+	int hang_fence;		/* the hung render's out-fence, or -1 */
 	/* --bad: the params' answer */
 	int bad_result;		/* 0 pending, 1 created, -1 failed */
 };
@@ -466,8 +470,12 @@ static int draw_frame(struct client *c, unsigned int n)
 	} else {
 		count = render_build(cmds, &t, VPRIME_PATTERN_GRADIENT, n);
 	}
-	if (gpu_submit(c->gpu, cmds, count, c->o.render_ns))
+	if ((int)n == c->o.hang_frame) {
+		if (gpu_submit_hang(c->gpu, cmds, count, &c->hang_fence))
+			return -1;
+	} else if (gpu_submit(c->gpu, cmds, count, c->o.render_ns)) {
 		return -1;
+	}
 
 	wl_surface_attach(c->surface, b->buffer, 0, 0);
 	wl_surface_damage_buffer(c->surface, 0, 0, INT32_MAX, INT32_MAX);
@@ -548,6 +556,29 @@ static unsigned int report(struct client *c, unsigned int drawn)
 	       (unsigned long long)refresh);
 	free(lat);
 	return presented + superseded;
+}
+
+/*
+ * --hang-frame: the hung render's fence status once it has signalled (the
+ * scheduler's timeout, vprime.job_timeout_ms): 1 for success, a negative
+ * errno for an error (-ETIMEDOUT for a hang), 0 if still pending after 10 s.
+ */
+static void report_hang(struct client *c)
+{
+	struct sync_file_info info = { 0 };
+	struct pollfd pfd = { .fd = c->hang_fence, .events = POLLIN };
+
+	if (c->hang_fence < 0)
+		return;
+	poll(&pfd, 1, 10000);
+	if (ioctl(c->hang_fence, SYNC_IOC_FILE_INFO, &info)) {
+		demo_err(errno, "SYNC_IOC_FILE_INFO of the hung render's fence");
+		return;
+	}
+	printf("hang: frame %d fence status %d\n", c->o.hang_frame,
+	       info.status);
+	close(c->hang_fence);
+	c->hang_fence = -1;
 }
 
 /* --bad: one buffer with a broken parameter, created asynchronously. */
@@ -649,6 +680,9 @@ static void usage(FILE *f)
 "  -p, --poison[=COLOUR] fill each buffer with COLOUR (default 0x%08x)\n"
 "                        right before its render job: what an early\n"
 "                        scanout or sample would show\n"
+"      --hang-frame N    frame N's render hangs (VPRIME_SUBMIT_HANG): the\n"
+"                        GPU's timeout ends it with -ETIMEDOUT, and the\n"
+"                        buffer keeps its previous contents\n"
 "      --bad KIND        offer one buffer with a bad stride, offset,\n"
 "                        format or modifier and report the answer\n"
 "Talks to $WAYLAND_DISPLAY. Fullscreen, it follows the compositor's\n"
@@ -670,6 +704,7 @@ static int parse_args(struct wl_opts *o, int argc, char **argv)
 		{ "transform", required_argument, NULL, 't' },
 		{ "poison", optional_argument, NULL, 'p' },
 		{ "bad", required_argument, NULL, 'B' },
+		{ "hang-frame", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -679,7 +714,8 @@ static int parse_args(struct wl_opts *o, int argc, char **argv)
 
 	*o = (struct wl_opts){ .frames = 120, .buffers = 3,
 			       .render_ns = 4000000ull,
-			       .poison_colour = WL_DEFAULT_POISON };
+			       .poison_colour = WL_DEFAULT_POISON,
+			       .hang_frame = -1 };
 	while ((opt = getopt_long(argc, argv, "n:b:r:g:w:t:sp::h", longopts,
 				  NULL)) != -1) {
 		errno = 0;
@@ -744,6 +780,12 @@ static int parse_args(struct wl_opts *o, int argc, char **argv)
 				o->bad = BAD_MODIFIER;
 			else
 				goto bad;
+			break;
+		case 'H':
+			v = strtoul(optarg, &end, 0);
+			if (*end || v >= WL_MAX_FRAMES)
+				goto bad;
+			o->hang_frame = (int)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -822,7 +864,7 @@ static int map_window(struct client *c)
 
 int main(int argc, char **argv)
 {
-	struct client c = { .clock = CLOCK_MONOTONIC };
+	struct client c = { .clock = CLOCK_MONOTONIC, .hang_fence = -1 };
 	unsigned int n = 0, presented;
 	int ret = DEMO_EXIT_ERROR;
 
@@ -858,6 +900,7 @@ int main(int argc, char **argv)
 	dispatch_until(&c, feedback_all_done, "the last presentation feedback");
 
 	presented = report(&c, n);
+	report_hang(&c);
 	ret = presented == c.o.frames ? DEMO_EXIT_OK : 3;
 	if (n < c.o.frames)
 		ret = DEMO_EXIT_ERROR;
@@ -874,6 +917,8 @@ out:
 		wl_display_disconnect(c.display);
 	}
 	free(c.frames);
+	if (c.hang_fence >= 0)
+		close(c.hang_fence);
 	close(c.gpu);
 	return ret;
 }
