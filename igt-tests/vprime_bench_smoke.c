@@ -51,6 +51,12 @@
  * SUBTEST: kmscube-peer
  * Description: kmscube renders frames on vprime_kms and on vkms, and the
  *              frame-timing shim reports a frame rate for each.
+ *
+ * SUBTEST: compositor
+ * Description: bench/run-bench -q compositor (a client under Weston,
+ *              zero-copy and composited, and vprime-demo's direct-KMS
+ *              pipeline) exits 0 and bench/report finds its three figures,
+ *              each with a value and a reference.
  */
 
 #include <errno.h>
@@ -135,16 +141,13 @@ static void check_figure(const char *line)
  * lines go to @out, one per line. The output is read and the child reaped
  * before anything is asserted on it, so a failed check leaves no child.
  */
-static void bench_run(const char *args, char *out, size_t size)
+static void bench_cmd(const char *cmd, char *out, size_t size)
 {
-	char cmd[PATH_MAX + 256], line[8192];
+	char line[8192];
 	size_t len = 0;
 	int status;
 	FILE *f;
 
-	igt_require_f(access(bench_bin, X_OK) == 0,
-		      "%s not built (make bench-bin)\n", bench_bin);
-	snprintf(cmd, sizeof(cmd), "%s -q %s", bench_bin, args);
 	igt_info("running %s\n", cmd);
 	f = popen(cmd, "r");
 	igt_assert(f);
@@ -162,6 +165,16 @@ static void bench_run(const char *args, char *out, size_t size)
 	status = pclose(f);
 	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		     "%s exited with status 0x%x\n", cmd, status);
+}
+
+static void bench_run(const char *args, char *out, size_t size)
+{
+	char cmd[PATH_MAX + 256];
+
+	igt_require_f(access(bench_bin, X_OK) == 0,
+		      "%s not built (make bench-bin)\n", bench_bin);
+	snprintf(cmd, sizeof(cmd), "%s -q %s", bench_bin, args);
+	bench_cmd(cmd, out, size);
 }
 
 /* The next line of @p (NUL-terminated in place), NULL at the end. */
@@ -426,5 +439,33 @@ igt_main
 
 		igt_fixture
 			unload_vkms();
+	}
+
+	igt_describe("The compositor figures (Weston vs the direct-KMS pipeline) are measured.");
+	igt_subtest("compositor") {
+		static const char *const names[] = {
+			"compositor.weston.zero_copy.latency",
+			"compositor.weston.composited.latency",
+			"compositor.weston.composited.cpu_per_frame",
+		};
+		char cmd[2 * PATH_MAX], pat[96], *p = bench_out, *line;
+		unsigned int i, found = 0;
+
+		/* its own output directory: a make bench's results stay */
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && BENCH_OUT=out/bench-smoke bench/run-bench -q compositor >&2 && "
+			 "bench/report --figures out/bench-smoke/bench.json", top_dir);
+		bench_cmd(cmd, bench_out, sizeof(bench_out));
+		while ((line = next_line(&p))) {
+			check_figure(line);
+			for (i = 0; i < ARRAY_SIZE(names); i++) {
+				snprintf(pat, sizeof(pat), "\"name\": \"%s\"",
+					 names[i]);
+				if (strstr(line, pat))
+					found |= 1u << i;
+			}
+		}
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			igt_assert_f(found & (1u << i), "no figure %s\n", names[i]);
 	}
 }
