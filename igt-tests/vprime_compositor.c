@@ -80,13 +80,12 @@
 #include "vprime_gpu_igt.h"
 #include "vprime_igt.h"
 #include "vprime_kms_util.h"
+#include "vprime_weston.h"
 
 IGT_TEST_DESCRIPTION("Weston on vprime_kms shows vprime_gpu buffers zero-copy, after their fences.");
 
 #define SOCKET		"vprime-igt-weston"
-#define RUNTIME_DIR	"/run/vprime-igt-xdg"
-/* under out/ (the guest's writable share), relative to the project root */
-#define LOG_DIR		"out/compositor"
+#define LOG_DIR		VPRIME_WESTON_LOG_DIR
 #define WESTON_LOG	LOG_DIR "/weston.log"
 #define SCOPE_LOG	LOG_DIR "/drm-backend.log"
 #define CLIENT_LOG	LOG_DIR "/client.log"
@@ -108,89 +107,29 @@ struct run {
 	unsigned int ncrc;
 };
 
-static void find_root(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	igt_assert_f(n > 0, "readlink /proc/self/exe: %m\n");
-	exe[n] = 0;
-	/* <root>/igt-tests/build/vprime_compositor */
-	snprintf(root, sizeof(root), "%s", dirname(dirname(dirname(exe))));
-	igt_assert_eq(chdir(root), 0);
-	mkdir("out", 0755);
-	mkdir(LOG_DIR, 0755);
-}
-
 static bool weston_alive(void)
 {
-	return weston > 0 && waitpid(weston, NULL, WNOHANG) == 0;
+	return vprime_weston_alive(weston);
 }
 
 static void start_weston(void)
 {
-	char card[32], cfg[PATH_MAX + 64], dev[48], sock[64];
-	struct stat st;
-	int i;
-
-	igt_assert_eq(fstat(kms.fd, &st), 0);
-	snprintf(card, sizeof(card), "card%u", minor(st.st_rdev));
-	snprintf(dev, sizeof(dev), "--drm-device=%s", card);
-	snprintf(cfg, sizeof(cfg), "--config=%s/userspace-demo/compositor/weston.ini",
-		 root);
-	char *const argv[] = {
-		"weston", "--backend=drm-backend.so", "--tty=2",
-		"--continue-without-input", dev, "--idle-time=0",
-		"--shell=desktop-shell.so", cfg, "-S", SOCKET, "--debug",
-		NULL,
-	};
-	char *const dargv[] = { "weston-debug", "drm-backend", NULL };
-
-	mkdir(RUNTIME_DIR, 0700);
-	igt_assert_eq(chmod(RUNTIME_DIR, 0700), 0);
-	setenv("XDG_RUNTIME_DIR", RUNTIME_DIR, 1);
-	/* a socket left by an earlier Weston would be taken for this one's */
-	snprintf(sock, sizeof(sock), RUNTIME_DIR "/" SOCKET);
-	unlink(sock);
-	unlink(RUNTIME_DIR "/" SOCKET ".lock");
-	weston = vprime_spawn_logged(argv, WESTON_LOG, NULL);
-	for (i = 0; i < 300 && stat(sock, &st); i++) {
-		if (!weston_alive())
-			igt_system("tail -20 " WESTON_LOG " >&2");
-		igt_assert_f(weston_alive(), "weston exited, see " WESTON_LOG "\n");
-		usleep(100000);
-	}
-	igt_assert_f(!stat(sock, &st), "no Weston socket after 30 s\n");
-	setenv("WAYLAND_DISPLAY", SOCKET, 1);
+	weston = vprime_weston_start(kms.fd, SOCKET, WESTON_LOG);
 	/* gone before the child opens it, so that counts start from 0 */
 	unlink(SCOPE_LOG);
-	scope = vprime_spawn_logged(dargv, SCOPE_LOG, NULL);
+	scope = vprime_spawn_logged((char *const[]){ "weston-debug",
+						     "drm-backend", NULL },
+				    SCOPE_LOG, NULL);
 }
 
 static void stop_weston(void)
 {
-	int status = 0, i;
-
 	if (scope > 0) {
 		kill(scope, SIGTERM);
 		waitpid(scope, NULL, 0);
 		scope = -1;
 	}
-	if (weston <= 0)
-		return;
-	kill(weston, SIGTERM);
-	for (i = 0; i < 100 && waitpid(weston, &status, WNOHANG) == 0; i++)
-		usleep(100000);
-	if (i == 100) {
-		kill(weston, SIGKILL);
-		waitpid(weston, &status, 0);
-	}
-	if (WIFSIGNALED(status))
-		igt_info("weston ended by signal %d on SIGTERM\n",
-			 WTERMSIG(status));
-	else
-		igt_info("weston exited with %d on SIGTERM\n",
-			 WEXITSTATUS(status));
+	vprime_weston_stop(weston);
 	weston = -1;
 }
 
@@ -353,16 +292,7 @@ static unsigned int check_crcs(const struct run *r, uint32_t forbidden)
 
 static unsigned int scope_count(const char *what)
 {
-	char line[1024];
-	unsigned int n = 0;
-	FILE *f = fopen(SCOPE_LOG, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += !!strstr(line, what);
-	fclose(f);
-	return n;
+	return vprime_log_count(SCOPE_LOG, what);
 }
 
 static void test_direct_scanout(const char *args)
@@ -473,7 +403,7 @@ static bool have(const char *prog)
 igt_main
 {
 	igt_fixture {
-		find_root();
+		vprime_weston_chdir_root(root, sizeof(root));
 		igt_require_f(have("weston") && have("weston-debug"),
 			      "weston is not installed (scripts/install-deps)\n");
 		kms.fd = vprime_kms_open_or_fail(0);
