@@ -869,7 +869,7 @@ static void test_unplug_flips_pending(void)
 #define CLIENT_LOG	VPRIME_WESTON_LOG_DIR "/client-outputs.log"
 #define CLIENT_FRAMES	20
 /* generous: Weston under TCG with llvmpipe */
-#define WESTON_MS	120000
+#define WESTON_MS	60000
 #define MAX_CRCS	8192
 
 static pid_t weston = -1;
