@@ -82,7 +82,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,13 +96,13 @@
 #include "vprime_gpu_igt.h"
 #include "vprime_igt.h"
 #include "vprime_kms_util.h"
+#include "vprime_weston.h"
 
 IGT_TEST_DESCRIPTION("Weston on vprime_kms shows vprime_gpu buffers zero-copy, after their fences.");
 
 #define SOCKET		"vprime-igt-weston"
-#define RUNTIME_DIR	"/run/vprime-igt-xdg"
 /* under out/ (the guest's writable share), relative to the project root */
-#define LOG_DIR		"out/compositor"
+#define LOG_DIR		VPRIME_WESTON_LOG_DIR
 #define WESTON_LOG	LOG_DIR "/weston.log"
 #define SCOPE_LOG	LOG_DIR "/drm-backend.log"
 #define CLIENT_LOG	LOG_DIR "/client.log"
@@ -129,86 +128,19 @@ struct run {
 	int hang_frame, hang_status;	/* --hang-frame's answer */
 };
 
-static void find_root(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	igt_assert_f(n > 0, "readlink /proc/self/exe: %m\n");
-	exe[n] = 0;
-	/* <root>/igt-tests/build/vprime_compositor */
-	snprintf(root, sizeof(root), "%s", dirname(dirname(dirname(exe))));
-	igt_assert_eq(chdir(root), 0);
-	mkdir("out", 0755);
-	mkdir(LOG_DIR, 0755);
-}
-
 static bool comp_alive(void)
 {
-	return comp > 0 && waitpid(comp, NULL, WNOHANG) == 0;
+	return vprime_weston_alive(comp);
 }
 
 static void start_weston(void)
 {
-	char card[32], cfg[PATH_MAX + 64], dev[48], sock[64];
-	struct stat st;
-	int i;
-
-	igt_assert_eq(fstat(kms.fd, &st), 0);
-	snprintf(card, sizeof(card), "card%u", minor(st.st_rdev));
-	snprintf(dev, sizeof(dev), "--drm-device=%s", card);
-	snprintf(cfg, sizeof(cfg), "--config=%s/userspace-demo/compositor/weston.ini",
-		 root);
-	char *const argv[] = {
-		"weston", "--backend=drm-backend.so", "--tty=2",
-		"--continue-without-input", dev, "--idle-time=0",
-		"--shell=desktop-shell.so", cfg, "-S", SOCKET, "--debug",
-		NULL,
-	};
-	char *const dargv[] = { "weston-debug", "drm-backend", NULL };
-
-	mkdir(RUNTIME_DIR, 0700);
-	igt_assert_eq(chmod(RUNTIME_DIR, 0700), 0);
-	setenv("XDG_RUNTIME_DIR", RUNTIME_DIR, 1);
-	/* a socket left by an earlier Weston would be taken for this one's */
-	snprintf(sock, sizeof(sock), RUNTIME_DIR "/" SOCKET);
-	unlink(sock);
-	unlink(RUNTIME_DIR "/" SOCKET ".lock");
-	comp = vprime_spawn_logged(argv, WESTON_LOG, NULL);
-	for (i = 0; i < 300 && stat(sock, &st); i++) {
-		if (!comp_alive())
-			igt_system("tail -20 " WESTON_LOG " >&2");
-		igt_assert_f(comp_alive(), "weston exited, see " WESTON_LOG "\n");
-		usleep(100000);
-	}
-	igt_assert_f(!stat(sock, &st), "no Weston socket after 30 s\n");
-	setenv("WAYLAND_DISPLAY", SOCKET, 1);
+	comp = vprime_weston_start(kms.fd, SOCKET, WESTON_LOG);
 	/* gone before the child opens it, so that counts start from 0 */
 	unlink(SCOPE_LOG);
-	scope = vprime_spawn_logged(dargv, SCOPE_LOG, NULL);
-}
-
-static bool have(const char *prog)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null", prog);
-	return !system(cmd);
-}
-
-/* How many lines of the log file @path contain @what. */
-static unsigned int log_count(const char *path, const char *what)
-{
-	char line[1024];
-	unsigned int n = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += !!strstr(line, what);
-	fclose(f);
-	return n;
+	scope = vprime_spawn_logged((char *const[]){ "weston-debug",
+						     "drm-backend", NULL },
+				    SCOPE_LOG, NULL);
 }
 
 /* SIGTERM, then SIGKILL after 10 s; returns the wait status. */
@@ -304,11 +236,11 @@ static void start_sway(void)
 	}
 	igt_assert_f(!stat(sock, &st), "no sway socket after 30 s\n");
 	/* up once its output is lit: the client's first configure needs it */
-	for (i = 0; i < 300 && !log_count(SWAY_LOG, "Modesetting with"); i++) {
+	for (i = 0; i < 300 && !vprime_log_count(SWAY_LOG, "Modesetting with"); i++) {
 		igt_assert_f(comp_alive(), "sway exited, see " SWAY_LOG "\n");
 		usleep(100000);
 	}
-	igt_assert_f(log_count(SWAY_LOG, "Modesetting with"),
+	igt_assert_f(vprime_log_count(SWAY_LOG, "Modesetting with"),
 		     "sway lit no output in 30 s, see " SWAY_LOG "\n");
 	setenv("XDG_RUNTIME_DIR", SWAY_RUNTIME_DIR, 1);
 	setenv("WAYLAND_DISPLAY", "wayland-1", 1);
@@ -340,11 +272,14 @@ static void use_compositor(enum compositor want)
 		stop_compositor();
 	running = NONE;
 	if (want == WESTON) {
-		igt_require_f(have("weston") && have("weston-debug"),
+		igt_require_f(vprime_have_program("weston") &&
+			      vprime_have_program("weston-debug"),
 			      "weston is not installed (scripts/install-deps)\n");
 		start_weston();
 	} else if (want == SWAY) {
-		igt_require_f(have("sway") && have("seatd") && have("setpriv"),
+		igt_require_f(vprime_have_program("sway") &&
+			      vprime_have_program("seatd") &&
+			      vprime_have_program("setpriv"),
 			      "sway, seatd or setpriv is not installed (scripts/install-deps)\n");
 		start_sway();
 	}
@@ -553,10 +488,10 @@ static void check_direct_scanout(const char *args)
 
 static void test_direct_scanout(const char *args)
 {
-	unsigned int plane_only = log_count(SCOPE_LOG, "Using plane-only state composition");
+	unsigned int plane_only = vprime_log_count(SCOPE_LOG, "Using plane-only state composition");
 
 	check_direct_scanout(args);
-	plane_only = log_count(SCOPE_LOG, "Using plane-only state composition") - plane_only;
+	plane_only = vprime_log_count(SCOPE_LOG, "Using plane-only state composition") - plane_only;
 	igt_info("drm-backend: %u plane-only repaints during the run\n",
 		 plane_only);
 	igt_assert_lt(0, (int)plane_only);
@@ -675,7 +610,7 @@ static void test_client_killed(void)
 igt_main
 {
 	igt_fixture {
-		find_root();
+		vprime_weston_chdir_root(root, sizeof(root));
 		igt_install_exit_handler(stop_compositor_at_exit);
 		kms.fd = vprime_kms_open_or_fail(0);
 		kms.crtc_index = 0;

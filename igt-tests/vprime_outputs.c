@@ -44,6 +44,15 @@
  *              its modes come back and it lights up and flips again; the
  *              core's and the CRTCs' counters are back to idle.
  *
+ * SUBTEST: weston-unplug-replug
+ * Description: With num_outputs=2 and systemd-udevd running (started and
+ *              stopped by the subtest), Weston 10 enables both outputs;
+ *              unplugged, Virtual-2 is logged disconnected and disabled and
+ *              CRTC 1 goes off, Weston stays up and a client's frames are
+ *              shown on Virtual-1 (the CRCs of CRTC 0); replugged,
+ *              Virtual-2 is enabled again and CRTC 1 lit; Weston exits 0;
+ *              the core's and the CRTCs' counters are back to idle.
+ *
  * SUBTEST: num-outputs-out-of-range
  * Description: Loading vprime.ko with num_outputs=0, 9, or more planes
  *              than the DRM core's 32 (num_outputs=4 num_overlays=8) fails
@@ -55,6 +64,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +72,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -74,6 +85,7 @@
 #include "vprime_igt.h"
 #include "vprime_kms_util.h"
 #include "vprime_modules.h"
+#include "vprime_weston.h"
 
 IGT_TEST_DESCRIPTION("Several outputs per vprime_kms display, hotplug, and "
 		     "the num_outputs checks.");
@@ -97,10 +109,15 @@ static uint64_t param(const char *name, uint64_t def)
 }
 
 static void close_fds(void);
+static void weston_cleanup(void);
 
 static void restore_modules(int sig)
 {
-	if (!saved_params[0] || sig)
+	if (sig)
+		return;
+	/* a failed weston-unplug-replug may leave Weston and udevd running */
+	weston_cleanup();
+	if (!saved_params[0])
 		return;
 	/* after a failure, what the subtest left open holds the modules */
 	close_fds();
@@ -124,6 +141,9 @@ static int open_outputs(unsigned int n)
 		vprime_modules_reload(extra, saved_params[0] ? NULL : saved_params);
 	}
 	igt_assert_lte(n, param("num_outputs", 1));
+	/* the previous subtest's: it would stay DRM master */
+	if (display >= 0)
+		close(display);
 	display = vprime_kms_open_or_fail(0);
 	igt_assert_eq(drmSetClientCap(display, DRM_CLIENT_CAP_ATOMIC, 1), 0);
 	igt_assert_eq(drmSetClientCap(display, DRM_CLIENT_CAP_WRITEBACK_CONNECTORS,
@@ -712,21 +732,52 @@ static uint64_t crtc_stat(int crtc, const char *key)
 	return v;
 }
 
+static const char *const counters[] = {
+	"live_buffers", "attachments", "mappings", "exports", "live_fences",
+};
+
+static void counters_snapshot(uint64_t *base)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		base[i] = vprime_core_stat(counters[i]);
+}
+
+/* Nothing pending on either CRTC, the core's counters back at @base. */
+static void assert_idle(const uint64_t *base)
+{
+	int n, i;
+
+	for (i = 0; i < NPIPES; i++) {
+		igt_assert_eq_u64(crtc_stat(i, "flip_pending"), 0);
+		igt_assert_eq_u64(crtc_stat(i, "capture_pending"), 0);
+	}
+	for (n = 0; n < 50; n++) {
+		bool idle = true;
+
+		for (i = 0; i < (int)ARRAY_SIZE(counters); i++)
+			idle &= vprime_core_stat(counters[i]) == base[i];
+		if (idle)
+			break;
+		usleep(100 * 1000);
+	}
+	for (i = 0; i < (int)ARRAY_SIZE(counters); i++)
+		igt_assert_f(vprime_core_stat(counters[i]) == base[i],
+			     "%s: %" PRIu64 ", %" PRIu64 " before\n", counters[i],
+			     vprime_core_stat(counters[i]), base[i]);
+}
+
 static void test_unplug_flips_pending(void)
 {
-	static const char *const counters[] = {
-		"live_buffers", "attachments", "mappings", "exports",
-		"live_fences",
-	};
 	uint64_t base[ARRAY_SIZE(counters)];
 	struct vprime_commit c = { .in_fence_fd = -1 };
 	struct user_fence f;
 	struct pipe *p = &pipes[1];
-	int sock, modes, full, wb_fence = -1, out_fence = -1, n, i;
+	int sock, modes, full, wb_fence = -1, out_fence = -1, n;
 	char name[32];
 
-	for (i = 0; i < (int)ARRAY_SIZE(counters); i++)
-		base[i] = vprime_core_stat(counters[i]);
+	counters_snapshot(base);
 	sock = uevent_open();
 	pipes_init();
 	conn_name(p->kms.conn_id, name, sizeof(name));
@@ -806,24 +857,205 @@ static void test_unplug_flips_pending(void)
 	/* idle: nothing pending on either CRTC, nothing left in the core */
 	vprime_capture_destroy(&p->kms, &cap);
 	pipes_fini();
-	for (i = 0; i < NPIPES; i++) {
-		igt_assert_eq_u64(crtc_stat(i, "flip_pending"), 0);
-		igt_assert_eq_u64(crtc_stat(i, "capture_pending"), 0);
-	}
 	close(sock);
-	for (n = 0; n < 50; n++) {
-		bool idle = true;
+	assert_idle(base);
+}
 
-		for (i = 0; i < (int)ARRAY_SIZE(counters); i++)
-			idle &= vprime_core_stat(counters[i]) == base[i];
-		if (idle)
-			break;
+/* Weston on two outputs (weston-unplug-replug) */
+#define WESTON_SOCKET	"vprime-igt-outputs"
+#define WESTON_LOG	VPRIME_WESTON_LOG_DIR "/weston-outputs.log"
+#define CLIENT		"userspace-demo/build/vprime-wl-client"
+#define CLIENT_LOG	VPRIME_WESTON_LOG_DIR "/client-outputs.log"
+#define CLIENT_FRAMES	20
+/*
+ * Generous: Weston reacts within about a second under TCG. Not more, so
+ * that a failure is reported before run-tests' 120 s timeout.
+ */
+#define WESTON_MS	30000
+#define MAX_CRCS	8192
+
+static pid_t weston = -1;
+
+static void weston_cleanup(void)
+{
+	if (weston > 0)
+		vprime_weston_stop(weston);
+	weston = -1;
+	vprime_udevd_stop();
+}
+
+/* Wait for the @count-th line of Weston's log with @needle in it. */
+static void weston_log_wait(unsigned int count, const char *needle)
+{
+	if (!vprime_log_wait(WESTON_LOG, needle, count, WESTON_MS))
+		igt_system("tail -30 " WESTON_LOG " >&2");
+	igt_assert_f(vprime_log_count(WESTON_LOG, needle) >= count,
+		     "not %u time(s) in " WESTON_LOG " within %d s: %s\n",
+		     count, WESTON_MS / 1000, needle);
+	igt_info("weston: %s\n", needle);
+	igt_assert_f(vprime_weston_alive(weston), "weston exited\n");
+}
+
+/* Wait until CRTC @crtc_id is lit (@on) or off, as Weston leaves it. */
+static void crtc_wait(uint32_t crtc_id, bool on)
+{
+	int waited;
+
+	for (waited = 0; waited < WESTON_MS; waited += 100) {
+		drmModeCrtcPtr crtc = drmModeGetCrtc(display, crtc_id);
+		bool lit;
+
+		igt_assert(crtc);
+		lit = crtc->mode_valid;
+		drmModeFreeCrtc(crtc);
+		if (lit == on)
+			return;
 		usleep(100 * 1000);
 	}
-	for (i = 0; i < (int)ARRAY_SIZE(counters); i++)
-		igt_assert_f(vprime_core_stat(counters[i]) == base[i],
-			     "%s: %" PRIu64 ", %" PRIu64 " before\n", counters[i],
-			     vprime_core_stat(counters[i]), base[i]);
+	igt_assert_f(false, "CRTC %u not %s within %d s\n", crtc_id,
+		     on ? "lit" : "off", WESTON_MS / 1000);
+}
+
+/*
+ * Run a fullscreen --solid client under Weston while reading the CRCs of
+ * CRTC 0; the number of its frames whose CRC the display produced.
+ */
+static unsigned int client_frames_on_output0(void)
+{
+	static uint32_t crcs[MAX_CRCS];
+	uint32_t colour[CLIENT_FRAMES] = { 0 }, width = 0, height = 0;
+	char cmd[128], line[512];
+	char *const argv[] = { "sh", "-c", cmd, NULL };
+	struct vprime_kms k = { .fd = display, .crtc_index = 0 };
+	struct vprime_crc crc;
+	unsigned int ncrc = 0, seen = 0, frames = 0, presented = 0, n, i;
+	int status = 0, waited = 0;
+	uint32_t frame, value;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "exec " CLIENT " --solid --frames %d",
+		 CLIENT_FRAMES);
+	vprime_crc_start(&k, &crc);
+	pid = vprime_spawn_logged(argv, CLIENT_LOG, NULL);
+	while (waitpid(pid, &status, WNOHANG) != pid) {
+		if (waited >= WESTON_MS) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		if (vprime_crc_read(&crc, 50, &frame, &value)) {
+			if (ncrc < MAX_CRCS)
+				crcs[ncrc++] = value;
+		} else {
+			waited += 50;
+		}
+	}
+	vprime_crc_stop(&crc);
+	igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
+		     "client failed (status 0x%x), see " CLIENT_LOG "\n", status);
+
+	f = fopen(CLIENT_LOG, "r");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int c;
+
+		if (sscanf(line, "frame %u colour %x", &n, &c) == 2 &&
+		    n < CLIENT_FRAMES)
+			colour[n] = c;
+		sscanf(line, "summary: size %ux%u %*s frames %u presented %u",
+		       &width, &height, &frames, &presented);
+	}
+	fclose(f);
+	igt_assert_f(width && height, "no summary in " CLIENT_LOG "\n");
+	igt_assert_eq(frames, CLIENT_FRAMES);
+	igt_assert_eq(presented, frames);
+	for (n = 0; n < frames; n++) {
+		uint32_t want = vprime_expected_crc_solid(colour[n], width,
+							  height);
+
+		for (i = 0; i < ncrc && crcs[i] != want; i++)
+			;
+		seen += i < ncrc;
+	}
+	igt_info("client: %u frames %ux%u, %u of them in %u CRCs of CRTC 0\n",
+		 frames, width, height, seen, ncrc);
+	return seen;
+}
+
+static void test_weston_unplug_replug(void)
+{
+	uint64_t base[ARRAY_SIZE(counters)];
+	drmModeResPtr res;
+	uint32_t crtc[NPIPES], conn2 = 0;
+	char gone[96], back[96];
+	unsigned int n_gone, n_back;
+	int status, i;
+
+	igt_require_f(vprime_have_program("weston"),
+		      "weston is not installed (scripts/install-deps)\n");
+	igt_require_f(!access(CLIENT, X_OK), "no " CLIENT " (make demo-bin)\n");
+
+	res = drmModeGetResources(display);
+	igt_assert(res);
+	for (i = 0; i < NPIPES; i++)
+		crtc[i] = res->crtcs[i];
+	for (i = 0; i < res->count_connectors && !conn2; i++) {
+		drmModeConnectorPtr conn =
+			drmModeGetConnector(display, res->connectors[i]);
+
+		igt_assert(conn);
+		if (conn->connector_type == DRM_MODE_CONNECTOR_VIRTUAL &&
+		    conn->connector_type_id == 2)
+			conn2 = conn->connector_id;
+		drmModeFreeConnector(conn);
+	}
+	drmModeFreeResources(res);
+	igt_assert_f(conn2, "no connector Virtual-2\n");
+	/* Weston logs them at start too, for the state it finds */
+	snprintf(gone, sizeof(gone),
+		 "DRM: head 'Virtual-2' updated, connector %u is disconnected", conn2);
+	snprintf(back, sizeof(back),
+		 "DRM: head 'Virtual-2' updated, connector %u is connected", conn2);
+	igt_assert_eq(get_connected("Virtual-2"), 1);
+
+	/* no colour transform left behind; then leave DRM master to Weston */
+	igt_assert_eq(vprime_kms_reset_color(display), 0);
+	drmDropMaster(display);
+	counters_snapshot(base);
+
+	/* Weston's libudev monitor listens to udevd, not to the kernel */
+	vprime_udevd_start();
+	weston = vprime_weston_start(display, WESTON_SOCKET, WESTON_LOG);
+	weston_log_wait(1, "Output 'Virtual-1' enabled with head(s) Virtual-1");
+	weston_log_wait(1, "Output 'Virtual-2' enabled with head(s) Virtual-2");
+	crtc_wait(crtc[0], true);
+	crtc_wait(crtc[1], true);
+
+	/* unplug Virtual-2: Weston disables it, Virtual-1 goes on */
+	n_gone = vprime_log_count(WESTON_LOG, gone);
+	n_back = vprime_log_count(WESTON_LOG, back);
+	igt_assert_eq(set_connected("Virtual-2", "0", 1), 0);
+	weston_log_wait(n_gone + 1, gone);
+	weston_log_wait(1, "Output 'Virtual-2' no heads left, disabling");
+	crtc_wait(crtc[1], false);
+	igt_assert_lte(CLIENT_FRAMES / 2, client_frames_on_output0());
+	igt_assert_f(vprime_weston_alive(weston), "weston exited\n");
+
+	/* replug: enabled and lit again */
+	igt_assert_eq(set_connected("Virtual-2", "1", 1), 0);
+	weston_log_wait(n_back + 1, back);
+	weston_log_wait(2, "Output 'Virtual-2' enabled with head(s) Virtual-2");
+	crtc_wait(crtc[1], true);
+	crtc_wait(crtc[0], true);
+
+	status = vprime_weston_stop(weston);
+	weston = -1;
+	igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
+		     "weston did not exit cleanly on SIGTERM (status 0x%x), see "
+		     WESTON_LOG "\n", status);
+	vprime_udevd_stop();
+	assert_idle(base);
 }
 
 static void test_num_outputs_range(void)
@@ -835,6 +1067,8 @@ static void test_num_outputs_range(void)
 	};
 	char drv_ko[256], params[1200];
 
+	/* what a failed weston-unplug-replug left running holds the modules */
+	weston_cleanup();
 	igt_install_exit_handler(restore_modules);
 	if (display >= 0)
 		close(display);
@@ -892,6 +1126,13 @@ igt_main
 	igt_subtest("unplug-flips-pending") {
 		open_outputs(NPIPES);
 		test_unplug_flips_pending();
+	}
+
+	igt_describe("Weston drives two outputs and follows an unplug and a "
+		     "replug of one of them.");
+	igt_subtest("weston-unplug-replug") {
+		open_outputs(NPIPES);
+		test_weston_unplug_replug();
 	}
 
 	igt_describe("num_outputs out of range is refused at load.");

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vprime_weston.h - run Weston 10 on the vprime_kms card in the guest, as
+ * userspace-demo/compositor/run-weston does (DRM backend, --tty=2
+ * --continue-without-input, desktop-shell, userspace-demo/compositor/
+ * weston.ini, its own socket, the debug protocol on), and systemd-udevd for
+ * the tests that need Weston to see hotplug uevents.
+ *
+ * Include "igt.h" before this header.
+ */
+#ifndef VPRIME_WESTON_H
+#define VPRIME_WESTON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define VPRIME_WESTON_RUNTIME_DIR	"/run/vprime-igt-xdg"
+/* Directory of the logs, under out/ (the guest's writable share). */
+#define VPRIME_WESTON_LOG_DIR		"out/compositor"
+
+/*
+ * chdir() to the project root (the binary is <root>/igt-tests/build/NAME)
+ * and create VPRIME_WESTON_LOG_DIR; @root (@size bytes) receives the root.
+ */
+void vprime_weston_chdir_root(char *root, size_t size);
+
+/* True if @prog is an executable file in a directory of $PATH. */
+bool vprime_have_program(const char *prog);
+
+/*
+ * Start Weston on the card of display fd @kms_fd, with socket @socket in
+ * VPRIME_WESTON_RUNTIME_DIR (exported as XDG_RUNTIME_DIR) and its output in
+ * @log; asserts that its socket appears within 30 s. @kms_fd must not be
+ * DRM master. Sets WAYLAND_DISPLAY; returns Weston's pid.
+ */
+pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log);
+bool vprime_weston_alive(pid_t weston);
+/*
+ * SIGTERM, SIGKILL after 10 s; Weston's wait status (also logged), 0 if
+ * @weston is not positive.
+ */
+int vprime_weston_stop(pid_t weston);
+
+/*
+ * Start /lib/systemd/systemd-udevd (compositors' libudev monitors receive
+ * its rebroadcast of the kernel's uevents, not the kernel's own; vm/guest
+ * starts no udevd) and wait until its queue is empty. Skips without it.
+ * Does nothing if a udevd already runs. vprime_udevd_stop() ends the one
+ * started here and removes /run/udev if it did not exist before, so that
+ * later tests see the guest as it was; harmless if none was started.
+ */
+void vprime_udevd_start(void);
+void vprime_udevd_stop(void);
+
+/* Lines of file @path that contain @needle (0 without the file). */
+unsigned int vprime_log_count(const char *path, const char *needle);
+/*
+ * Wait until @path has at least @count lines containing @needle, at most
+ * @timeout_ms; true if it has.
+ */
+bool vprime_log_wait(const char *path, const char *needle, unsigned int count,
+		     int timeout_ms);
+
+#endif /* VPRIME_WESTON_H */
