@@ -318,6 +318,7 @@ static void crc_start(struct vprime_crc *crc)
 /* Parse the client's per-frame lines and summary from CLIENT_LOG. */
 static void parse_client(struct run *r)
 {
+	struct vprime_wl_summary sum;
 	char line[512];
 	unsigned int n, colour;
 	FILE *f = fopen(CLIENT_LOG, "r");
@@ -329,9 +330,16 @@ static void parse_client(struct run *r)
 		if (sscanf(line, "frame %u colour %x", &n, &colour) == 2 &&
 		    n < MAX_FRAMES)
 			r->colour[n] = colour;
-		sscanf(line, "summary: size %ux%u %*s resized %*u frames %u presented %u discarded %*u superseded %u zero_copy %u zero_copy_after_1s %u/%u",
-		       &r->width, &r->height, &r->frames, &r->presented,
-		       &r->superseded, &r->zero_copy, &r->late_zc, &r->late_p);
+		if (vprime_wl_parse_summary(line, &sum)) {
+			r->width = sum.width;
+			r->height = sum.height;
+			r->frames = sum.frames;
+			r->presented = sum.presented;
+			r->superseded = sum.superseded;
+			r->zero_copy = sum.zero_copy;
+			r->late_zc = sum.late_zero_copy;
+			r->late_p = sum.late_presented;
+		}
 		fputs(line, stderr);
 	}
 	fclose(f);

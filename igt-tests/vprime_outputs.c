@@ -927,6 +927,7 @@ static unsigned int client_frames_on_output0(void)
 	char cmd[128], line[512];
 	char *const argv[] = { "sh", "-c", cmd, NULL };
 	struct vprime_kms k = { .fd = display, .crtc_index = 0 };
+	struct vprime_wl_summary sum;
 	struct vprime_crc crc;
 	unsigned int ncrc = 0, seen = 0, frames = 0, presented = 0, n, i;
 	int status = 0, waited = 0;
@@ -963,8 +964,12 @@ static unsigned int client_frames_on_output0(void)
 		if (sscanf(line, "frame %u colour %x", &n, &c) == 2 &&
 		    n < CLIENT_FRAMES)
 			colour[n] = c;
-		sscanf(line, "summary: size %ux%u %*s frames %u presented %u",
-		       &width, &height, &frames, &presented);
+		if (vprime_wl_parse_summary(line, &sum)) {
+			width = sum.width;
+			height = sum.height;
+			frames = sum.frames;
+			presented = sum.presented;
+		}
 	}
 	fclose(f);
 	igt_assert_f(width && height, "no summary in " CLIENT_LOG "\n");

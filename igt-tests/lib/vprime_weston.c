@@ -205,3 +205,16 @@ bool vprime_log_wait(const char *path, const char *needle, unsigned int count,
 	}
 	return true;
 }
+
+bool vprime_wl_parse_summary(const char *line, struct vprime_wl_summary *s)
+{
+	struct vprime_wl_summary t = { 0 };
+
+	if (sscanf(line,
+		   "summary: size %ux%u %*s resized %*u frames %u presented %u discarded %*u superseded %u zero_copy %u zero_copy_after_1s %u/%u",
+		   &t.width, &t.height, &t.frames, &t.presented, &t.superseded,
+		   &t.zero_copy, &t.late_zero_copy, &t.late_presented) != 8)
+		return false;
+	*s = t;
+	return true;
+}

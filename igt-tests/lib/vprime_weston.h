@@ -62,4 +62,18 @@ unsigned int vprime_log_count(const char *path, const char *needle);
 bool vprime_log_wait(const char *path, const char *needle, unsigned int count,
 		     int timeout_ms);
 
+/* The summary line of userspace-demo/build/vprime-wl-client. */
+struct vprime_wl_summary {
+	unsigned int width, height;	/* of its buffers at the end */
+	unsigned int frames, presented;
+	/* discarded only because a later configure changed the size */
+	unsigned int superseded;
+	unsigned int zero_copy;
+	/* frames presented after the first second, and ZERO_COPY among them */
+	unsigned int late_presented, late_zero_copy;
+};
+
+/* Parse @line into @s if it is vprime-wl-client's "summary:" line. */
+bool vprime_wl_parse_summary(const char *line, struct vprime_wl_summary *s);
+
 #endif /* VPRIME_WESTON_H */
