@@ -228,20 +228,23 @@ static void start_sway(void)
 	comp = vprime_spawn_logged(argv, SWAY_LOG, NULL);
 	/* a new runtime dir: its one wayland-N socket is sway's */
 	snprintf(sock, sizeof(sock), "%s/wayland-1", SWAY_RUNTIME_DIR);
-	for (i = 0; i < 300 && stat(sock, &st); i++) {
+	for (i = 0; i < VPRIME_START_TIMEOUT_S * 10 && stat(sock, &st); i++) {
 		if (!comp_alive())
 			igt_system("grep -i error " SWAY_LOG " | tail -20 >&2");
 		igt_assert_f(comp_alive(), "sway exited, see " SWAY_LOG "\n");
 		usleep(100000);
 	}
-	igt_assert_f(!stat(sock, &st), "no sway socket after 30 s\n");
+	igt_assert_f(!stat(sock, &st), "no sway socket after %d s\n",
+		     VPRIME_START_TIMEOUT_S);
 	/* up once its output is lit: the client's first configure needs it */
-	for (i = 0; i < 300 && !vprime_log_count(SWAY_LOG, "Modesetting with"); i++) {
+	for (i = 0; i < VPRIME_START_TIMEOUT_S * 10 &&
+		    !vprime_log_count(SWAY_LOG, "Modesetting with"); i++) {
 		igt_assert_f(comp_alive(), "sway exited, see " SWAY_LOG "\n");
 		usleep(100000);
 	}
 	igt_assert_f(vprime_log_count(SWAY_LOG, "Modesetting with"),
-		     "sway lit no output in 30 s, see " SWAY_LOG "\n");
+		     "sway lit no output in %d s, see " SWAY_LOG "\n",
+		     VPRIME_START_TIMEOUT_S);
 	setenv("XDG_RUNTIME_DIR", SWAY_RUNTIME_DIR, 1);
 	setenv("WAYLAND_DISPLAY", "wayland-1", 1);
 }
@@ -275,15 +278,17 @@ static void use_compositor(enum compositor want)
 		igt_require_f(vprime_have_program("weston") &&
 			      vprime_have_program("weston-debug"),
 			      "weston is not installed (scripts/install-deps)\n");
+		/* set first: a start that fails is still stopped later */
+		running = want;
 		start_weston();
 	} else if (want == SWAY) {
 		igt_require_f(vprime_have_program("sway") &&
 			      vprime_have_program("seatd") &&
 			      vprime_have_program("setpriv"),
 			      "sway, seatd or setpriv is not installed (scripts/install-deps)\n");
+		running = want;
 		start_sway();
 	}
-	running = want;
 }
 
 static void stop_compositor_at_exit(int sig)

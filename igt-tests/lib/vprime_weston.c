@@ -90,7 +90,7 @@ pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
 	unlink(sock);
 	unlink(lock);
 	weston = vprime_spawn_logged(argv, log, NULL);
-	for (i = 0; i < 300 && stat(sock, &st); i++) {
+	for (i = 0; i < VPRIME_START_TIMEOUT_S * 10 && stat(sock, &st); i++) {
 		if (!vprime_weston_alive(weston)) {
 			char cmd[PATH_MAX + 32];
 
@@ -100,7 +100,11 @@ pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
 		}
 		usleep(100000);
 	}
-	igt_assert_f(!stat(sock, &st), "no Weston socket after 30 s\n");
+	if (stat(sock, &st)) {
+		vprime_weston_stop(weston);	/* no child left behind */
+		igt_assert_f(false, "no Weston socket after %d s, see %s\n",
+			     VPRIME_START_TIMEOUT_S, log);
+	}
 	setenv("WAYLAND_DISPLAY", socket, 1);
 	return weston;
 }

@@ -15,6 +15,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/*
+ * How long a compositor may take to come up: seconds on the stock kernel,
+ * but the debug lane's kernel (KASAN, lockdep, kmemleak) under TCG is about
+ * ten times slower. A bound, not a measurement.
+ */
+#define VPRIME_START_TIMEOUT_S		120
+
 #define VPRIME_WESTON_RUNTIME_DIR	"/run/vprime-igt-xdg"
 /* Directory of the logs, under out/ (the guest's writable share). */
 #define VPRIME_WESTON_LOG_DIR		"out/compositor"
