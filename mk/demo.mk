@@ -13,6 +13,8 @@
 #      fullscreen, the pattern with the frame number; per-frame lines and the
 #      summary (zero-copy frames, latency, missed vblanks) in
 #      out/compositor/client.txt, Weston's log and drm-backend scope beside it
+#   make demo DEMO=sway     the same under sway 1.7 (wlroots 0.15,
+#      userspace-demo/compositor/run-sway); sway's log beside it
 
 DEMO_FRAMES ?= 300
 DEMO_ARGS ?= --copy
@@ -32,16 +34,19 @@ demo-build: demo-deps
 		  echo "[demo] build failed: out/demo-build.log"; exit 1; }
 	@echo "           built (log: out/demo-build.log)"
 
-ifeq ($(DEMO),weston)
+ifneq ($(filter weston sway,$(DEMO)),)
 demo: demo-build
-	@echo "[demo 3/3] run: vprime-wl-client under Weston, $(DEMO_FRAMES) frames"
+	@echo "[demo 3/3] run: vprime-wl-client under $(DEMO), $(DEMO_FRAMES) frames"
 	@start=$$(date +%s); mkdir -p out/compositor; \
-	vm/run --timeout 600 -- sh -c 'userspace-demo/compositor/run-weston -- \
+	vm/run --timeout 600 -- sh -c 'userspace-demo/compositor/run-$(DEMO) -- \
 		userspace-demo/build/vprime-wl-client --frames $(DEMO_FRAMES) \
 		> out/compositor/client.txt'; \
 	rc=$$?; grep '^summary' out/compositor/client.txt; \
 	echo "[demo] total $$(( $$(date +%s) - start )) s for the VM part; exit status $$rc (out/compositor/)"; \
 	exit $$rc
+else ifneq ($(DEMO),)
+demo:
+	@echo "demo: DEMO='$(DEMO)': give DEMO=weston, DEMO=sway or no DEMO" >&2; exit 2
 else
 demo: demo-build
 	@echo "[demo 3/3] run: $(DEMO_FRAMES) frames, $(DEMO_ARGS)"
