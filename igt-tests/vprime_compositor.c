@@ -124,7 +124,7 @@ struct run {
 	uint32_t width, height;
 	uint32_t colour[MAX_FRAMES];
 	uint32_t crc[MAX_CRCS];
-	unsigned int ncrc;
+	unsigned int ncrc, crc_dropped;
 	int hang_frame, hang_status;	/* --hang-frame's answer */
 };
 
@@ -370,8 +370,17 @@ static void read_crcs(struct run *r, struct vprime_crc *crc, int ms)
 	while ((left = ms - (int)ms_since(start)) > 0) {
 		if (!vprime_crc_read(crc, left, &frame, &value))
 			break;
+		/*
+		 * A run of equal CRCs is kept once: the checks look at which
+		 * values appear and in what order, and a slow kernel (the
+		 * debug lane) makes thousands of vblanks during one client.
+		 */
+		if (r->ncrc && r->crc[r->ncrc - 1] == value)
+			continue;
 		if (r->ncrc < MAX_CRCS)
 			r->crc[r->ncrc++] = value;
+		else
+			r->crc_dropped++;
 	}
 }
 
@@ -443,6 +452,8 @@ static unsigned int check_crcs(const struct run *r, uint32_t forbidden)
 	int f;
 
 	igt_assert(r->width && r->height);
+	igt_assert_f(!r->crc_dropped, "%u CRC values beyond the %d kept\n",
+		     r->crc_dropped, MAX_CRCS);
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < r->frames && i < MAX_FRAMES; i++)
 		expected[i] = vprime_expected_crc_solid(r->colour[i], r->width,
@@ -467,7 +478,7 @@ static unsigned int check_crcs(const struct run *r, uint32_t forbidden)
 		stray++;
 		igt_info("CRC %u: 0x%08x is no frame's\n", i, r->crc[i]);
 	}
-	igt_info("%u CRCs, %u of %u frames seen, %u stray\n", r->ncrc, nseen,
+	igt_info("%u CRC values (a run of equal ones counted once), %u of %u frames seen, %u stray\n", r->ncrc, nseen,
 		 r->frames, stray);
 	igt_assert_eq(stray, 0);
 	return nseen;
