@@ -143,20 +143,11 @@ static void start_weston(void)
 				    SCOPE_LOG, NULL);
 }
 
-/* SIGTERM, then SIGKILL after 10 s; returns the wait status. */
+/* vprime_stop_child(), and forget the pid. */
 static int end_child(pid_t *pid)
 {
-	int status = 0, i;
+	int status = vprime_stop_child(*pid);
 
-	if (*pid <= 0)
-		return 0;
-	kill(*pid, SIGTERM);
-	for (i = 0; i < 100 && waitpid(*pid, &status, WNOHANG) == 0; i++)
-		usleep(100000);
-	if (i == 100) {
-		kill(*pid, SIGKILL);
-		waitpid(*pid, &status, 0);
-	}
 	*pid = -1;
 	return status;
 }
@@ -431,16 +422,6 @@ static int frame_of_crc(const struct run *r, const uint32_t *expected,
  * and after, the output shows Weston's background); returns how many of
  * the frames were seen. Fails on a CRC of @forbidden (0: none) anywhere.
  */
-static bool frame_seen(const struct run *r, uint32_t crc)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->ncrc; i++)
-		if (r->crc[i] == crc)
-			return true;
-	return false;
-}
-
 static unsigned int check_crcs(const struct run *r, uint32_t forbidden)
 {
 	static uint32_t expected[MAX_FRAMES];
@@ -554,6 +535,17 @@ static void test_composited(void)
 	igt_info("%u CRC changes over %u CRCs\n", changes, r->ncrc);
 	igt_assert_lte((int)r->frames / 2, (int)changes);
 	free(r);
+}
+
+/* Whether @crc is among the CRCs read during @r. */
+static bool frame_seen(const struct run *r, uint32_t crc)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->ncrc; i++)
+		if (r->crc[i] == crc)
+			return true;
+	return false;
 }
 
 /*

@@ -109,19 +109,29 @@ pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
 	return weston;
 }
 
-int vprime_weston_stop(pid_t weston)
+int vprime_stop_child(pid_t pid)
 {
 	int status = 0, i;
 
-	if (weston <= 0)
+	if (pid <= 0)
 		return 0;
-	kill(weston, SIGTERM);
-	for (i = 0; i < 100 && waitpid(weston, &status, WNOHANG) == 0; i++)
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		usleep(100000);
 	if (i == 100) {
-		kill(weston, SIGKILL);
-		waitpid(weston, &status, 0);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
 	}
+	return status;
+}
+
+int vprime_weston_stop(pid_t weston)
+{
+	int status;
+
+	if (weston <= 0)
+		return 0;
+	status = vprime_stop_child(weston);
 	if (WIFSIGNALED(status))
 		igt_info("weston ended by signal %d on SIGTERM\n",
 			 WTERMSIG(status));
@@ -165,17 +175,9 @@ void vprime_udevd_start(void)
 
 void vprime_udevd_stop(void)
 {
-	int i;
-
 	if (udevd <= 0)
 		return;
-	kill(udevd, SIGTERM);
-	for (i = 0; i < 100 && waitpid(udevd, NULL, WNOHANG) == 0; i++)
-		usleep(100000);
-	if (i == 100) {
-		kill(udevd, SIGKILL);
-		waitpid(udevd, NULL, 0);
-	}
+	vprime_stop_child(udevd);
 	udevd = -1;
 	/* its database and control socket: not there for later tests */
 	if (udev_run_ours)

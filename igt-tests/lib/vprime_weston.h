@@ -44,6 +44,11 @@ bool vprime_have_program(const char *prog);
 pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log);
 bool vprime_weston_alive(pid_t weston);
 /*
+ * End child @pid: SIGTERM, SIGKILL after 10 s; its wait status, 0 if @pid
+ * is not positive.
+ */
+int vprime_stop_child(pid_t pid);
+/*
  * SIGTERM, SIGKILL after 10 s; Weston's wait status (also logged), 0 if
  * @weston is not positive.
  */
