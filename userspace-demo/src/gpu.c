@@ -57,21 +57,35 @@ int gpu_bo_wait(int fd, uint32_t handle, uint64_t timeout_ns)
 	return 0;
 }
 
-/* Queue a job with implicit sync only: no in-fences, no out-fence. */
-int gpu_submit(int fd, const struct drm_vprime_cmd *cmds, unsigned int count,
-	       uint64_t duration_ns)
+/*
+ * Queue a job with implicit sync only (no in-fences) and @flags; with
+ * VPRIME_SUBMIT_OUT_FENCE_FD, *fence_fd gets a sync_file of its fence.
+ */
+static int submit(int fd, const struct drm_vprime_cmd *cmds, unsigned int count,
+		  uint64_t duration_ns, uint32_t flags, int *fence_fd)
 {
 	struct drm_vprime_submit args = {
 		.cmds = (uintptr_t)cmds,
 		.cmd_count = count,
+		.flags = flags,
 		.duration_ns = duration_ns,
 	};
 
 	if (drmIoctl(fd, DRM_IOCTL_VPRIME_SUBMIT, &args)) {
-		demo_err(errno, "DRM_IOCTL_VPRIME_SUBMIT(%u commands)", count);
+		demo_err(errno, "DRM_IOCTL_VPRIME_SUBMIT(%s%u commands)",
+			 flags & VPRIME_SUBMIT_HANG ? "HANG, " : "", count);
 		return -errno;
 	}
+	if (flags & VPRIME_SUBMIT_OUT_FENCE_FD)
+		*fence_fd = args.out_fence_fd;
 	return 0;
+}
+
+/* Queue a job with implicit sync only: no in-fences, no out-fence. */
+int gpu_submit(int fd, const struct drm_vprime_cmd *cmds, unsigned int count,
+	       uint64_t duration_ns)
+{
+	return submit(fd, cmds, count, duration_ns, 0, NULL);
 }
 
 /*
@@ -82,18 +96,8 @@ int gpu_submit(int fd, const struct drm_vprime_cmd *cmds, unsigned int count,
 int gpu_submit_hang(int fd, const struct drm_vprime_cmd *cmds,
 		    unsigned int count, int *fence_fd)
 {
-	struct drm_vprime_submit args = {
-		.cmds = (uintptr_t)cmds,
-		.cmd_count = count,
-		.flags = VPRIME_SUBMIT_HANG | VPRIME_SUBMIT_OUT_FENCE_FD,
-	};
-
-	if (drmIoctl(fd, DRM_IOCTL_VPRIME_SUBMIT, &args)) {
-		demo_err(errno, "DRM_IOCTL_VPRIME_SUBMIT(HANG, %u commands)", count);
-		return -errno;
-	}
-	*fence_fd = args.out_fence_fd;
-	return 0;
+	return submit(fd, cmds, count, 0,
+		      VPRIME_SUBMIT_HANG | VPRIME_SUBMIT_OUT_FENCE_FD, fence_fd);
 }
 
 void gpu_gem_close(int fd, uint32_t handle)
