@@ -3,10 +3,20 @@
  * DOC: vprime display planes
  *
  * Primary, overlay and cursor planes. Every plane can be positioned and
- * clipped, has zpos, alpha and pixel blend mode properties,
- * and scans out the formats of vprime_formats.c with the LINEAR modifier
- * only; format_mod_supported() makes framebuffer creation and IN_FORMATS
- * follow that list.
+ * clipped, has a zpos property, and scans out the formats of
+ * vprime_formats.c with the LINEAR modifier only; format_mod_supported()
+ * makes framebuffer creation and IN_FORMATS follow that list.
+ *
+ * Primary and overlay planes have the "alpha" and "pixel blend mode"
+ * properties (None, Pre-multiplied, Coverage). Cursor planes have neither,
+ * as the cursors of i915 and amdgpu don't: the KMS blending documentation
+ * (drm_blend.c, "Plane Composition Properties") takes the plane alpha of a
+ * plane without the "alpha" property to be 1.0, and a cursor without "pixel
+ * blend mode" blends its pixel alpha with the plane state's default,
+ * Pre-multiplied. Generic clients such as IGT's kms_plane_alpha_blend give
+ * every plane that has "alpha" a framebuffer of the mode's size, which a
+ * cursor plane can't take (DRM_PLANE_TYPE_CURSOR in drm_plane.h: the size
+ * of &drm_mode_config.cursor_width and cursor_height).
  *
  * Primary and overlay planes scale: the source rectangle (16.16) may be
  * up to %VPRIME_KMS_MAX_UPSCALE times smaller or %VPRIME_KMS_MAX_DOWNSCALE
@@ -312,7 +322,7 @@ struct drm_plane *vprime_plane_create(struct drm_device *dev,
 				      unsigned int zpos, unsigned int max_zpos)
 {
 	struct vprime_plane *vplane;
-	unsigned int blend_modes;
+	unsigned int blend_modes, filters;
 	struct drm_plane *plane;
 	int ret;
 
@@ -334,6 +344,10 @@ struct drm_plane *vprime_plane_create(struct drm_device *dev,
 	/* The composer redraws whole frames: damage clips are only hints. */
 	drm_plane_enable_fb_damage_clips(plane);
 
+	/* Cursors: no alpha, blend mode or scaling (see the DOC above). */
+	if (type == DRM_PLANE_TYPE_CURSOR)
+		return plane;
+
 	ret = drm_plane_create_alpha_property(plane);
 	if (ret)
 		return ERR_PTR(ret);
@@ -345,14 +359,11 @@ struct drm_plane *vprime_plane_create(struct drm_device *dev,
 	if (ret)
 		return ERR_PTR(ret);
 
-	if (type != DRM_PLANE_TYPE_CURSOR) {
-		unsigned int filters = BIT(DRM_SCALING_FILTER_DEFAULT) |
-				       BIT(DRM_SCALING_FILTER_NEAREST_NEIGHBOR);
-
-		ret = drm_plane_create_scaling_filter_property(plane, filters);
-		if (ret)
-			return ERR_PTR(ret);
-	}
+	filters = BIT(DRM_SCALING_FILTER_DEFAULT) |
+		  BIT(DRM_SCALING_FILTER_NEAREST_NEIGHBOR);
+	ret = drm_plane_create_scaling_filter_property(plane, filters);
+	if (ret)
+		return ERR_PTR(ret);
 
 	return plane;
 }

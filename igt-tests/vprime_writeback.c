@@ -30,8 +30,15 @@
  * Description: A plane's source rectangle inside a larger framebuffer.
  *
  * SUBTEST: alpha-blend
- * Description: ARGB overlays blended with each pixel blend mode and plane
- *              alpha match the reference formula.
+ * Description: ARGB overlays, and an ARGB primary plane over the black
+ *              background, blended with each pixel blend mode and plane
+ *              alpha match the reference formula; cursor planes have
+ *              neither property.
+ *
+ * SUBTEST: mode-switch-lowres
+ * Description: The planes of a higher mode, one of them in its bottom rows,
+ *              are clipped and hidden in the mode under test and shown
+ *              again after the switch back, by CRC and capture.
  *
  * SUBTEST: zpos-order
  * Description: Swapping the zpos of two overlapping planes swaps which one
@@ -232,13 +239,20 @@ static void find_planes(void)
 		p->id = res->planes[i];
 		p->type = prop_get(p->id, DRM_MODE_OBJECT_PLANE, "type");
 		for (j = 0; j < P_COUNT; j++) {
+			/* cursors have no alpha and no blend mode */
+			bool want = p->type != DRM_PLANE_TYPE_CURSOR ||
+				    (j != P_ALPHA && j != P_BLEND);
+
 			p->prop[j] = prop_id(p->id, DRM_MODE_OBJECT_PLANE,
 					     plane_prop_names[j],
 					     j == P_BLEND ? &blend : NULL);
-			igt_assert_f(p->prop[j], "plane %u has no %s\n", p->id,
+			igt_assert_f(!p->prop[j] == !want,
+				     "plane %u (type %u) %s %s\n", p->id,
+				     (unsigned int)p->type,
+				     p->prop[j] ? "has" : "has no",
 				     plane_prop_names[j]);
 		}
-		for (e = 0; e < blend->count_enums; e++) {
+		for (e = 0; blend && e < blend->count_enums; e++) {
 			const char *n = blend->enums[e].name;
 
 			if (!strcmp(n, "None"))
@@ -436,8 +450,10 @@ static void plane_add(drmModeAtomicReqPtr req, const struct plane *p,
 					 s->filter ? p->filter_nearest :
 						     p->filter_default);
 	drmModeAtomicAddProperty(req, p->id, p->prop[P_ZPOS], s->zpos);
-	drmModeAtomicAddProperty(req, p->id, p->prop[P_ALPHA], s->alpha);
-	drmModeAtomicAddProperty(req, p->id, p->prop[P_BLEND], blend);
+	if (p->prop[P_ALPHA])
+		drmModeAtomicAddProperty(req, p->id, p->prop[P_ALPHA], s->alpha);
+	if (p->prop[P_BLEND])
+		drmModeAtomicAddProperty(req, p->id, p->prop[P_BLEND], blend);
 }
 
 static void plane_disable(drmModeAtomicReqPtr req, const struct plane *p)
@@ -458,9 +474,12 @@ static uint32_t ref_sample(uint32_t src, uint32_t src_len, uint32_t dst_len,
 				(2ull * dst_len));
 }
 
-/* Draw plane @s on the reference frame @ref (bottom to top order). */
-static void ref_plane(uint32_t *ref, const struct plane_setup *s,
-		      uint32_t format)
+/*
+ * Draw plane @s on the reference frame @ref of @fw x @fh pixels (bottom to
+ * top order).
+ */
+static void ref_plane_in(uint32_t *ref, uint32_t fw, uint32_t fh,
+			 const struct plane_setup *s, uint32_t format)
 {
 	uint32_t dw = s->dw ?: s->w, dh = s->dh ?: s->h;
 	int x, y;
@@ -469,16 +488,16 @@ static void ref_plane(uint32_t *ref, const struct plane_setup *s,
 		int cy = s->y + y;
 		uint32_t sy = ref_sample(s->src_y, s->h, dh, y);
 
-		if (cy < 0 || cy >= (int)kms.height)
+		if (cy < 0 || cy >= (int)fh)
 			continue;
 		for (x = 0; x < (int)dw; x++) {
 			int cx = s->x + x;
 			uint32_t *d;
 			uint32_t v;
 
-			if (cx < 0 || cx >= (int)kms.width)
+			if (cx < 0 || cx >= (int)fw)
 				continue;
-			d = &ref[cy * kms.width + cx];
+			d = &ref[cy * fw + cx];
 			v = s->img->argb[sy * s->img->width +
 					 ref_sample(s->src_x, s->w, dw, x)];
 			*d = ref_blend(*d, v, s->alpha >> 8, s->blend,
@@ -487,15 +506,28 @@ static void ref_plane(uint32_t *ref, const struct plane_setup *s,
 	}
 }
 
-static uint32_t *ref_frame(void)
+/* The same on a reference frame of the mode's size. */
+static void ref_plane(uint32_t *ref, const struct plane_setup *s,
+		      uint32_t format)
 {
-	uint32_t *ref = malloc((size_t)kms.width * kms.height * 4);
+	ref_plane_in(ref, kms.width, kms.height, s, format);
+}
+
+/* A black frame of @w x @h pixels. */
+static uint32_t *ref_frame_of(uint32_t w, uint32_t h)
+{
+	uint32_t *ref = malloc((size_t)w * h * 4);
 	uint32_t i;
 
 	igt_assert(ref);
-	for (i = 0; i < kms.width * kms.height; i++)
+	for (i = 0; i < w * h; i++)
 		ref[i] = 0xff000000;
 	return ref;
+}
+
+static uint32_t *ref_frame(void)
+{
+	return ref_frame_of(kms.width, kms.height);
 }
 
 static void drain_crc(struct vprime_crc *crc)
@@ -506,14 +538,30 @@ static void drain_crc(struct vprime_crc *crc)
 		;
 }
 
-/*
- * Commit @req (planes) plus a writeback job blocking, wait for the
- * capture and compare it with @ref; with @crc, also the next frame's CRC.
- */
-static void commit_and_check(drmModeAtomicReqPtr req, const uint32_t *ref,
-			     struct vprime_crc *crc)
+/* The next frame's CRC is that of @ref, @w x @h pixels. */
+static void check_crc(struct vprime_crc *crc, const uint32_t *ref, uint32_t w,
+		      uint32_t h)
 {
 	uint32_t frame, value, expected;
+
+	expected = vprime_expected_crc(ref, w * 4, w, h);
+	drain_crc(crc);
+	igt_assert_f(vprime_crc_read(crc, 5000, &frame, &value),
+		     "no CRC after the commit\n");
+	igt_assert_f(value == expected,
+		     "CRC of frame %u is %08x, reference %08x\n", frame, value,
+		     expected);
+}
+
+/*
+ * Commit @req (planes) plus a writeback job blocking, with the
+ * DRM_MODE_ATOMIC_* @flags, wait for the capture and compare it with @ref;
+ * with @crc, also the next frame's CRC.
+ */
+static void commit_and_check_flags(drmModeAtomicReqPtr req,
+				   const uint32_t *ref, struct vprime_crc *crc,
+				   uint32_t flags)
+{
 	unsigned int diff;
 	int fence = -1;
 
@@ -522,7 +570,7 @@ static void commit_and_check(drmModeAtomicReqPtr req, const uint32_t *ref,
 	drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_fb_id, capture.fb_id);
 	drmModeAtomicAddProperty(req, kms.wb_id, kms.wb_out_fence_ptr,
 				 (uintptr_t)&fence);
-	igt_assert_f(drmModeAtomicCommit(kms.fd, req, 0, NULL) == 0,
+	igt_assert_f(drmModeAtomicCommit(kms.fd, req, flags, NULL) == 0,
 		     "commit: %s\n", strerror(errno));
 	igt_assert_lte(0, fence);
 	igt_assert_f(vprime_fd_wait(fence, POLLIN, 10000),
@@ -533,16 +581,14 @@ static void commit_and_check(drmModeAtomicReqPtr req, const uint32_t *ref,
 	diff = vprime_capture_diff(&kms, &capture, ref, kms.width * 4);
 	igt_assert_f(diff == 0, "%u pixels differ from the reference\n", diff);
 
-	if (!crc)
-		return;
-	expected = vprime_expected_crc(ref, kms.width * 4, kms.width,
-				       kms.height);
-	drain_crc(crc);
-	igt_assert_f(vprime_crc_read(crc, 5000, &frame, &value),
-		     "no CRC after the commit\n");
-	igt_assert_f(value == expected,
-		     "CRC of frame %u is %08x, reference %08x\n", frame, value,
-		     expected);
+	if (crc)
+		check_crc(crc, ref, kms.width, kms.height);
+}
+
+static void commit_and_check(drmModeAtomicReqPtr req, const uint32_t *ref,
+			     struct vprime_crc *crc)
+{
+	commit_and_check_flags(req, ref, crc, 0);
 }
 
 /* Only the primary showing @background, every other plane off. */
@@ -786,6 +832,145 @@ static void test_alpha_blend(int mode, uint64_t alpha, struct vprime_crc *crc)
 	free(ref);
 	image_destroy(&a);
 	image_destroy(&b);
+}
+
+/*
+ * The primary plane itself with plane alpha @alpha and blend mode @mode: a
+ * full-screen ARGB framebuffer over the black background (the cases
+ * kms_plane_alpha_blend's constant-alpha-*, alpha-transparent-fb and
+ * coverage-vs-premult-vs-constant run on the primary plane).
+ */
+static void test_primary_alpha(int mode, uint64_t alpha,
+			       struct vprime_crc *crc)
+{
+	struct plane *p = plane_of_type(DRM_PLANE_TYPE_PRIMARY, 0);
+	struct image img;
+	struct plane_setup s = {
+		.w = kms.width, .h = kms.height, .alpha = alpha, .blend = mode,
+	};
+
+	igt_assert(p);
+	image_create(&img, kms.width, kms.height, DRM_FORMAT_ARGB8888, 31,
+		     true);
+	s.img = &img;
+	check_plane(p, &s, DRM_FORMAT_ARGB8888, ref_frame(), crc);
+	image_destroy(&img);
+}
+
+/*
+ * A connector mode whose height is more than @margin rows above the mode
+ * under test, the smallest such one by area.
+ */
+static drmModeModeInfo taller_mode(uint32_t margin)
+{
+	drmModeConnectorPtr conn = drmModeGetConnector(kms.fd, kms.conn_id);
+	drmModeModeInfo best = { 0 };
+	int i;
+
+	igt_assert(conn);
+	for (i = 0; i < conn->count_modes; i++) {
+		const drmModeModeInfo *m = &conn->modes[i];
+
+		if (m->vdisplay <= kms.height + margin)
+			continue;
+		if (!best.hdisplay ||
+		    m->hdisplay * m->vdisplay < best.hdisplay * best.vdisplay)
+			best = *m;
+	}
+	drmModeFreeConnector(conn);
+	igt_assert_f(best.hdisplay, "no mode taller than %u + %u rows\n",
+		     kms.height, margin);
+	return best;
+}
+
+/* Planes @sp and @so on the primary and @o, with mode @mode_blob. */
+static drmModeAtomicReqPtr mode_req(uint32_t mode_blob, const struct plane *o,
+				    const struct plane_setup *sp,
+				    const struct plane_setup *so)
+{
+	drmModeAtomicReqPtr req = base_req();
+
+	drmModeAtomicAddProperty(req, kms.crtc_id, kms.c_mode_id, mode_blob);
+	drmModeAtomicAddProperty(req, kms.crtc_id, kms.c_active, 1);
+	drmModeAtomicAddProperty(req, kms.conn_id, kms.conn_crtc_id,
+				 kms.crtc_id);
+	plane_add(req, plane_of_type(DRM_PLANE_TYPE_PRIMARY, 0), sp);
+	if (so)
+		plane_add(req, o, so);
+	return req;
+}
+
+/*
+ * kms_plane_lowres' sequence: a high mode with the primary showing a
+ * framebuffer of its size and an overlay in its bottom rows, then the
+ * low mode under test with the planes unchanged (the primary is clipped,
+ * the overlay is off the CRTC and invisible), then the high mode again.
+ * Each frame is checked against the reference of its own size.
+ */
+static void test_mode_switch(struct vprime_crc *crc)
+{
+	struct plane *o = plane_of_type(DRM_PLANE_TYPE_OVERLAY, 0);
+	drmModeModeInfo hi = taller_mode(2 * 64);
+	drmModeAtomicReqPtr req;
+	struct image big, small;
+	uint32_t blob, *ref_hi, *ref_lo;
+	struct plane_setup sp = {
+		.w = hi.hdisplay, .h = hi.vdisplay, .alpha = 0xffff,
+	};
+	struct plane_setup so = {
+		.x = 0, .y = hi.vdisplay - 64, .w = 64, .h = 64,
+		.alpha = 0xffff, .zpos = 1,
+	};
+	int step;
+
+	igt_require(o);
+	igt_info("high mode %ux%u, low mode %ux%u\n", hi.hdisplay,
+		 hi.vdisplay, kms.width, kms.height);
+	igt_assert_eq(drmModeCreatePropertyBlob(kms.fd, &hi, sizeof(hi),
+						&blob), 0);
+	image_create(&big, hi.hdisplay, hi.vdisplay, DRM_FORMAT_XRGB8888, 5,
+		     false);
+	image_create(&small, 64, 64, DRM_FORMAT_XRGB8888, 6, false);
+	sp.img = &big;
+	so.img = &small;
+
+	ref_hi = ref_frame_of(hi.hdisplay, hi.vdisplay);
+	ref_plane_in(ref_hi, hi.hdisplay, hi.vdisplay, &sp, DRM_FORMAT_XRGB8888);
+	ref_plane_in(ref_hi, hi.hdisplay, hi.vdisplay, &so, DRM_FORMAT_XRGB8888);
+	ref_lo = ref_frame();
+	ref_plane(ref_lo, &sp, DRM_FORMAT_XRGB8888);
+	ref_plane(ref_lo, &so, DRM_FORMAT_XRGB8888);
+
+	for (step = 0; step < 3; step++) {
+		if (step == 1) {
+			/* the low mode: also captured by writeback */
+			req = mode_req(kms.mode_blob, o, &sp, &so);
+			commit_and_check_flags(req, ref_lo, crc,
+					       DRM_MODE_ATOMIC_ALLOW_MODESET);
+		} else {
+			req = mode_req(blob, o, &sp, &so);
+			igt_assert_f(drmModeAtomicCommit(kms.fd, req,
+					DRM_MODE_ATOMIC_ALLOW_MODESET,
+					NULL) == 0,
+				     "commit: %s\n", strerror(errno));
+			check_crc(crc, ref_hi, hi.hdisplay, hi.vdisplay);
+		}
+		drmModeAtomicFree(req);
+	}
+
+	/* back to the mode under test, the primary showing the background */
+	req = mode_req(kms.mode_blob, o, &(struct plane_setup){
+		.img = &background, .w = kms.width, .h = kms.height,
+		.alpha = 0xffff }, NULL);
+	plane_disable(req, o);
+	igt_assert_eq(drmModeAtomicCommit(kms.fd, req,
+					  DRM_MODE_ATOMIC_ALLOW_MODESET, NULL), 0);
+	drmModeAtomicFree(req);
+	drmModeDestroyPropertyBlob(kms.fd, blob);
+	free(ref_hi);
+	free(ref_lo);
+	image_destroy(&big);
+	image_destroy(&small);
 }
 
 static void test_zpos_order(void)
@@ -1565,7 +1750,17 @@ igt_main
 				igt_dynamic_f("%s-alpha-%04x", mname[m],
 					      (unsigned int)alphas[a])
 					test_alpha_blend(m, alphas[a], &crc);
+		for (m = 0; m < 3; m++)
+			for (a = 0; a < 3; a++)
+				igt_dynamic_f("primary-%s-alpha-%04x", mname[m],
+					      (unsigned int)alphas[a])
+					test_primary_alpha(m, alphas[a], &crc);
 	}
+
+	igt_describe("A switch to a lower mode and back with the planes of "
+		     "the higher one, by CRC and capture.");
+	igt_subtest("mode-switch-lowres")
+		test_mode_switch(&crc);
 
 	igt_describe("Swapping zpos swaps the visible plane.");
 	igt_subtest("zpos-order")
