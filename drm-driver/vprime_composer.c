@@ -400,15 +400,15 @@ void vprime_composer_work(struct work_struct *work)
 
 	spin_lock_irq(&vcrtc->lock);
 	pending = vcrtc->frame_pending;
-	cstate = vcrtc->state;
+	cstate = vcrtc->latched;
 	frame_start = vcrtc->frame_start;
 	frame_end = vcrtc->frame_end;
 	crc_on = vcrtc->crc_enabled;
 	vcrtc->frame_pending = false;
 	if (pending) {
 		vcrtc->composing = cstate;
-		job = vcrtc->wb_job;
-		vcrtc->wb_job = NULL;
+		job = vcrtc->latched_job;
+		vcrtc->latched_job = NULL;
 		/* This composition reports the CRCs up to @frame_end. */
 		vcrtc->crc_next = frame_end + 1;
 		vcrtc->crc_next_valid = crc_on;
@@ -525,7 +525,7 @@ static int vprime_compose_stats_show(struct seq_file *m, void *data)
 	spin_lock_irq(&vcrtc->lock);
 	behind = vcrtc->frames_behind;
 	flip = vcrtc->flip_event;
-	capture = vcrtc->wb_job;
+	capture = vcrtc->wb_job || vcrtc->latched_job;
 	spin_unlock_irq(&vcrtc->lock);
 
 	seq_printf(m, "size: %ux%u\n", stats.width, stats.height);

@@ -20,7 +20,8 @@
  * scanned out. A composition that runs late - still reading the previous
  * state's buffers when the vblank that latches the new state comes - is
  * that scanout, so the event waits for it: the vblank timer sends it when
- * no composition of an older state is running, else the composer sends it
+ * no composition of an older state is pending or running, else the
+ * composer sends it
  * when it finishes. The event keeps the vblank's sequence and timestamp.
  */
 #include <linux/dma-fence.h>
@@ -62,7 +63,8 @@ vprime_crtc_take_flip_event(struct vprime_crtc *vcrtc, bool at_vblank)
 	if (at_vblank)
 		vcrtc->flip_due = true;
 	if (!vcrtc->flip_due ||
-	    (vcrtc->composing && vcrtc->composing != vcrtc->state))
+	    (vcrtc->composing && vcrtc->composing != vcrtc->state) ||
+	    (vcrtc->frame_pending && vcrtc->latched != vcrtc->state))
 		return NULL;
 	vcrtc->flip_event = NULL;
 	vcrtc->flip_due = false;
@@ -101,6 +103,16 @@ static enum hrtimer_restart vprime_crtc_vblank(struct hrtimer *timer)
 			vcrtc->frame_start = frame;
 		vcrtc->frame_end = frame;
 		vcrtc->frame_pending = true;
+		/*
+		 * Latch what this vblank shows: a capture queued with a state
+		 * is filled with that state, even if a newer one is committed
+		 * before the composer runs. A latched capture keeps its state.
+		 */
+		if (!vcrtc->latched_job) {
+			vcrtc->latched = vcrtc->state;
+			vcrtc->latched_job = vcrtc->wb_job;
+			vcrtc->wb_job = NULL;
+		}
 	}
 	event = vprime_crtc_take_flip_event(vcrtc, true);
 	spin_unlock(&vcrtc->lock);
@@ -337,7 +349,7 @@ static void vprime_crtc_atomic_disable(struct drm_crtc *crtc,
 {
 	struct vprime_crtc *vcrtc = to_vprime_crtc(crtc);
 	struct drm_pending_vblank_event *event;
-	struct vprime_wb_job *job;
+	struct vprime_wb_job *job, *latched;
 
 	drm_crtc_vblank_off(crtc);
 	/* Under no lock here: wait out a callback still running. */
@@ -353,6 +365,9 @@ static void vprime_crtc_atomic_disable(struct drm_crtc *crtc,
 	event = vcrtc->flip_event;
 	vcrtc->flip_event = NULL;
 	vcrtc->flip_due = false;
+	latched = vcrtc->latched_job;
+	vcrtc->latched_job = NULL;
+	vcrtc->latched = NULL;
 	job = vcrtc->wb_job;
 	vcrtc->wb_job = NULL;
 	vcrtc->frame_pending = false;
@@ -361,6 +376,9 @@ static void vprime_crtc_atomic_disable(struct drm_crtc *crtc,
 
 	if (event)
 		vprime_crtc_send_flip_event(crtc, event);
+	/* the older capture first: completions go in queue order */
+	if (latched)
+		vprime_writeback_done(vcrtc, latched, -ECANCELED);
 	if (job)
 		vprime_writeback_done(vcrtc, job, -ECANCELED);
 }

@@ -308,8 +308,13 @@ struct vprime_wb_job;
  * @crc_next_valid: @crc_next continues the CRCs reported since the source
  *	was selected and the CRTC enabled
  * @frames_behind: vblanks that found the previous composition still pending
+ * @latched: the state the pending composition reads, latched by the vblank
+ *	that requested it
+ * @latched_job: the writeback job latched with @latched, or NULL; it is
+ *	filled with @latched only, never with a state committed after it
  * @composing: the state whose buffers the running composition reads, or
- *	NULL; a flip event for a newer state waits until it is done
+ *	NULL; a flip event for a newer state waits until it is done, as it
+ *	waits for a pending composition of an older @latched
  * @flip_event: the event of the last committed flip, not sent yet
  * @flip_due: the vblank that latched @flip_event has passed; it is sent as
  *	soon as no composition of an older state runs
@@ -338,6 +343,8 @@ struct vprime_crtc {
 	u64 crc_next;
 	bool crc_next_valid;
 	u64 frames_behind;
+	struct vprime_crtc_state *latched;
+	struct vprime_wb_job *latched_job;
 	struct vprime_crtc_state *composing;
 	struct drm_pending_vblank_event *flip_event;
 	bool flip_due;
