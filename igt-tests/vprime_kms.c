@@ -468,7 +468,8 @@ static void test_planes(void)
 		for (n = 0; (p = plane_of_type(t, n)); n++) {
 			for (i = 0; i < sizeof(props) / sizeof(props[0]); i++)
 				prop_id(p, DRM_MODE_OBJECT_PLANE, props[i]);
-			for (i = 0; i < 2; i++) {
+			for (i = 0; i < sizeof(blend_props) /
+					sizeof(blend_props[0]); i++) {
 				drmModePropertyPtr b;
 
 				b = find_prop(p, DRM_MODE_OBJECT_PLANE,
