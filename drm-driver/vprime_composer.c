@@ -525,7 +525,7 @@ static int vprime_compose_stats_show(struct seq_file *m, void *data)
 	spin_lock_irq(&vcrtc->lock);
 	behind = vcrtc->frames_behind;
 	flip = vcrtc->flip_event;
-	capture = vcrtc->wb_job || vcrtc->latched_job;
+	capture = vprime_crtc_capture_pending(vcrtc);
 	spin_unlock_irq(&vcrtc->lock);
 
 	seq_printf(m, "size: %ux%u\n", stats.width, stats.height);

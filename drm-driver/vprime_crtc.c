@@ -21,8 +21,8 @@
  * state's buffers when the vblank that latches the new state comes - is
  * that scanout, so the event waits for it: the vblank timer sends it when
  * no composition of an older state is pending or running, else the
- * composer sends it
- * when it finishes. The event keeps the vblank's sequence and timestamp.
+ * composer sends it when it finishes. The event keeps the vblank's sequence
+ * and timestamp.
  */
 #include <linux/dma-fence.h>
 #include <linux/sort.h>

@@ -300,7 +300,8 @@ struct vprime_wb_job;
  *	the old state is only freed after @composer_work was flushed
  * @crc_enabled: CRC source "auto" selected
  * @crc_vblank_ref: a vblank reference is held for the CRC
- * @wb_job: the writeback job the next composition fills, or NULL
+ * @wb_job: the writeback job of the last commit, not yet latched by a
+ *	vblank, or NULL
  * @frame_start: first vblank the pending composition stands for
  * @frame_end: last vblank the pending composition stands for
  * @frame_pending: a composition is requested for @frame_start..@frame_end
@@ -318,7 +319,7 @@ struct vprime_wb_job;
  * @flip_event: the event of the last committed flip, not sent yet
  * @flip_due: the vblank that latched @flip_event has passed; it is sent as
  *	soon as no composition of an older state runs
- * @wb_wait: woken when @wb_job is taken
+ * @wb_wait: woken when the composer takes @latched_job
  * @stats_lock: protects @stats
  * @stats: composition times, shown in debugfs
  * @fence_timeouts: commits whose plane fences timed out; atomic_t
@@ -360,6 +361,12 @@ struct vprime_crtc {
 static inline struct vprime_crtc *to_vprime_crtc(struct drm_crtc *crtc)
 {
 	return container_of(crtc, struct vprime_crtc, base);
+}
+
+/* A capture is queued or latched, not yet taken by the composer; @lock held. */
+static inline bool vprime_crtc_capture_pending(const struct vprime_crtc *vcrtc)
+{
+	return vcrtc->wb_job || vcrtc->latched_job;
 }
 
 int vprime_crtc_init(struct drm_device *dev, struct vprime_crtc *vcrtc,

@@ -118,7 +118,7 @@ static bool vprime_wb_pending(struct vprime_crtc *vcrtc)
 	bool pending;
 
 	spin_lock_irq(&vcrtc->lock);
-	pending = vcrtc->wb_job || vcrtc->latched_job;
+	pending = vprime_crtc_capture_pending(vcrtc);
 	spin_unlock_irq(&vcrtc->lock);
 
 	return pending;
