@@ -2,10 +2,19 @@
 /*
  * vprime_core - the in-kernel interface of vprime_core.ko
  *
- * Exported to vprime.ko (and any other in-kernel user) through
- * EXPORT_SYMBOL_GPL. The core owns page-backed buffer objects (BOs) with a
- * dynamic dma-buf exporter, importer helpers for any dma-buf, and fence
- * timelines.
+ * The core owns page-backed buffer objects (BOs) with a dynamic dma-buf
+ * exporter, importer helpers for any dma-buf, and fence timelines. It
+ * exports only what its two users call:
+ *
+ * - vprime.ko (drm-driver/): everything declared here that is not marked
+ *   otherwise, through EXPORT_SYMBOL_GPL;
+ * - the test module vprime_test.ko (dma-buf-core/test/): the importer
+ *   helpers vprime_import_attach(), vprime_import_detach() and
+ *   vprime_fence_signal(), which vprime.ko uses too, and the symbols
+ *   marked "test module only" below, which are exported in the
+ *   VPRIME_TEST symbol namespace (EXPORT_SYMBOL_NS_GPL): a module that
+ *   uses them must say MODULE_IMPORT_NS(VPRIME_TEST), so modpost flags
+ *   any production use.
  */
 #ifndef _VPRIME_CORE_H_
 #define _VPRIME_CORE_H_
@@ -56,9 +65,7 @@ struct vprime_bo_owner_ops {
  * bad size or placement, ERR_PTR(-ENOMEM) when the placement is full.
  */
 struct vprime_bo *vprime_bo_create(size_t size, u32 placement);
-void vprime_bo_get(struct vprime_bo *bo);
 void vprime_bo_put(struct vprime_bo *bo);
-size_t vprime_bo_size(struct vprime_bo *bo);
 u64 vprime_bo_id(struct vprime_bo *bo);
 u32 vprime_bo_placement(struct vprime_bo *bo);
 /* The BO's reservation object; shared with its dma-buf and GEM wrapper. */
@@ -100,18 +107,6 @@ void vprime_bo_vunmap(struct vprime_bo *bo, struct iosys_map *map);
 int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma);
 vm_fault_t vprime_bo_fault(struct vprime_bo *bo, struct vm_fault *vmf);
 
-/*
- * vprime_bo_migrate - move an unpinned, unmapped BO to @placement. Waits
- * for all fences in the BO's dma_resv, copies the pages and calls
- * dma_buf_move_notify() for every exported dma-buf. Returns -EBUSY for a
- * pinned, vmapped or user-mapped BO, or when an attached device can't
- * reach @placement, -ENOMEM when the target placement is full,
- * -EINTR/-ERESTARTSYS when interrupted. A pinned BO is refused before any
- * wait, so a request for a scanout buffer never blocks. Call without the
- * resv held: the fences are waited for without it.
- */
-int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr);
-
 /* Importer helpers (dma-buf-core/vprime_import.c) */
 
 struct vprime_import;
@@ -152,21 +147,12 @@ void vprime_import_detach(struct vprime_import *imp);
 struct sg_table *vprime_import_map_locked(struct vprime_import *imp,
 					  enum dma_data_direction dir);
 void vprime_import_unmap_locked(struct vprime_import *imp);
-/* Take the resv lock around map/unmap. */
+/* Take the resv lock around map/unmap. Test module only (VPRIME_TEST). */
 struct sg_table *vprime_import_map(struct vprime_import *imp,
 				   enum dma_data_direction dir);
 void vprime_import_unmap(struct vprime_import *imp);
 int vprime_import_vmap(struct vprime_import *imp, struct iosys_map *map);
 void vprime_import_vunmap(struct vprime_import *imp, struct iosys_map *map);
-
-/*
- * vprime_resv_wait - wait for the fences an access must wait for, following
- * dma-buf.h's implicit-sync rules: a write waits for all fences
- * (DMA_RESV_USAGE_READ), a read waits for writers (DMA_RESV_USAGE_WRITE).
- * Returns 0, -ETIME on timeout (@timeout in jiffies), or -ERESTARTSYS.
- */
-int vprime_resv_wait(struct dma_resv *resv, bool write, bool intr,
-		     long timeout);
 
 /* Fence timelines (dma-buf-core/vprime_fence.c) */
 
@@ -202,7 +188,7 @@ struct dma_fence *vprime_fence_create_single(const char *driver_name,
  * with -ETIMEDOUT @timeout_ns from now unless it is signalled before. Call
  * it once, before the fence is published. The caller must hold a reference
  * until it has signalled the fence itself or the timeout has fired, so the
- * timer never drops the last one.
+ * timer never drops the last one. Test module only (VPRIME_TEST).
  */
 void vprime_fence_arm_timeout(struct dma_fence *fence, u64 timeout_ns);
 /*
@@ -211,7 +197,5 @@ void vprime_fence_arm_timeout(struct dma_fence *fence, u64 timeout_ns);
  * injection by deferring the signal.
  */
 void vprime_fence_signal(struct dma_fence *fence, int error);
-/* True when @fence was created by vprime_fence_create(). */
-bool vprime_fence_is_core(struct dma_fence *fence);
 
 #endif /* _VPRIME_CORE_H_ */

@@ -182,6 +182,19 @@ static inline bool vprime_fault_fire(atomic_t *knob)
 }
 
 /* vprime_bo.c */
+/*
+ * vprime_bo_migrate - move an unpinned, unmapped BO to @placement. Waits
+ * for all fences in the BO's dma_resv, copies the pages and calls
+ * dma_buf_move_notify() for every exported dma-buf. Returns -EBUSY for a
+ * pinned, vmapped or user-mapped BO, or when an attached device can't
+ * reach @placement, -ENOMEM when the target placement is full,
+ * -EINTR/-ERESTARTSYS when interrupted. A pinned BO is refused before any
+ * wait, so a request for a scanout buffer never blocks. Call without the
+ * resv held: the fences are waited for without it.
+ */
+int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr);
+
+void vprime_bo_get(struct vprime_bo *bo);
 extern spinlock_t vprime_bo_list_lock;
 extern struct list_head vprime_bo_list;
 const char *vprime_placement_name(u32 placement);

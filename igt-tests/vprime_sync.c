@@ -119,6 +119,7 @@
 #include "vprime_igt.h"
 #include "vprime_gpu_igt.h"
 #include "linux/vprime_heap.h"
+#include "linux/vprime_test.h"
 
 IGT_TEST_DESCRIPTION("Implicit and explicit synchronisation of vprime GPU "
 		     "jobs, and userspace-controlled fences.");
@@ -311,19 +312,19 @@ static int heap_ioctl(int heap, unsigned long request, void *arg)
 
 static void test_prime_import(int fd)
 {
-	int heap = vprime_heap_open();
+	int heap = vprime_heap_open(), tst = vprime_test_open();
 	struct vprime_heap_alloc alloc = {
 		.size = SZ, .placement = VPRIME_HEAP_PLACEMENT_SYSTEM,
 	};
-	struct vprime_heap_fence_attach attach = { .flags = VPRIME_HEAP_FENCE_WRITE };
-	struct vprime_heap_fence_signal sig = { };
+	struct vprime_test_fence_attach attach = { .flags = VPRIME_TEST_FENCE_WRITE };
+	struct vprime_test_fence_signal sig = { };
 	uint32_t imported, *ptr;
 	int job;
 
 	igt_assert_eq(heap_ioctl(heap, VPRIME_HEAP_IOCTL_ALLOC, &alloc), 0);
 	imported = prime_fd_to_handle(fd, alloc.fd);
 	attach.fd = alloc.fd;
-	igt_assert_eq(heap_ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &attach), 0);
+	igt_assert_eq(heap_ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &attach), 0);
 
 	job = submit_cmd(fd, fill_cmd(imported, 0x44), 0);
 	assert_blocked(job);
@@ -332,7 +333,7 @@ static void test_prime_import(int fd)
 	igt_assert_eq_u32(ptr[0], 0);
 
 	sig.handle = attach.handle;
-	igt_assert_eq(heap_ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &sig), 0);
+	igt_assert_eq(heap_ioctl(tst, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &sig), 0);
 	assert_done(job);
 	for (int i = 0; i < SZ / 4; i++)
 		igt_assert_eq_u32(ptr[i], 0x44);
@@ -340,6 +341,7 @@ static void test_prime_import(int fd)
 	munmap(ptr, SZ);
 	gem_close(fd, imported);
 	close(alloc.fd);
+	close(tst);
 	close(heap);
 }
 
