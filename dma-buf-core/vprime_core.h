@@ -9,12 +9,12 @@
  * - vprime.ko (drm-driver/): everything declared here that is not marked
  *   otherwise, through EXPORT_SYMBOL_GPL;
  * - the test module vprime_test.ko (dma-buf-core/test/): the importer
- *   helpers vprime_import_attach(), vprime_import_detach() and
- *   vprime_fence_signal(), which vprime.ko uses too, and the symbols
- *   marked "test module only" below, which are exported in the
- *   VPRIME_TEST symbol namespace (EXPORT_SYMBOL_NS_GPL): a module that
- *   uses them must say MODULE_IMPORT_NS(VPRIME_TEST), so modpost flags
- *   any production use.
+ *   helpers vprime_import_attach() and vprime_import_detach() and the
+ *   userspace-controlled fences (vprime_user_fence_*()), which vprime.ko
+ *   uses too, and the symbols marked "test module only" below, which are
+ *   exported in the VPRIME_TEST symbol namespace (EXPORT_SYMBOL_NS_GPL): a
+ *   module that uses them must say MODULE_IMPORT_NS(VPRIME_TEST), so
+ *   modpost flags any production use.
  */
 #ifndef _VPRIME_CORE_H_
 #define _VPRIME_CORE_H_
@@ -26,7 +26,9 @@
 #include <linux/iosys-map.h>
 #include <linux/spinlock.h>
 #include <linux/mm_types.h>
+#include <linux/time64.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct device;
 struct module;
@@ -177,25 +179,53 @@ void vprime_timeline_init(struct vprime_timeline *tl, const char *driver_name,
 /* A new unsignalled fence with the timeline's next seqno, or NULL. */
 struct dma_fence *vprime_fence_create(struct vprime_timeline *tl, gfp_t gfp);
 /*
- * A new unsignalled core fence on a fence context of its own, with its own
- * lock (no timeline to keep alive), or NULL. For fences signalled one by
- * one in any order, e.g. userspace-controlled fences.
- */
-struct dma_fence *vprime_fence_create_single(const char *driver_name,
-					     const char *name, gfp_t gfp);
-/*
- * vprime_fence_arm_timeout - signal a fence of vprime_fence_create_single()
- * with -ETIMEDOUT @timeout_ns from now unless it is signalled before. Call
- * it once, before the fence is published. The caller must hold a reference
- * until it has signalled the fence itself or the timeout has fired, so the
- * timer never drops the last one. Test module only (VPRIME_TEST).
- */
-void vprime_fence_arm_timeout(struct dma_fence *fence, u64 timeout_ns);
-/*
  * vprime_fence_signal - set @error (when non-zero) and signal @fence. Safe
  * from any context, including hardirq; honours the core's fence-delay fault
  * injection by deferring the signal.
  */
 void vprime_fence_signal(struct dma_fence *fence, int error);
+
+/* Userspace-controlled fences (dma-buf-core/vprime_user_fence.c) */
+
+/* The longest a userspace-controlled fence lives: then it signals itself. */
+#define VPRIME_USER_FENCE_MAX_TIMEOUT_NS	(10ull * NSEC_PER_SEC)
+
+/**
+ * struct vprime_user_fences - the userspace-controlled fences of one file
+ * @fences: handle -> struct dma_fence (a reference held), the fences not
+ *	yet signalled through vprime_user_fence_signal(); its own lock only
+ * @driver_name: the fences' driver name (a string that outlives them)
+ *
+ * The policy (conflicts, timeout, close) is the DOC comment of
+ * vprime_user_fence.c.
+ */
+struct vprime_user_fences {
+	struct xarray fences;
+	const char *driver_name;
+};
+
+void vprime_user_fences_init(struct vprime_user_fences *uf,
+			     const char *driver_name);
+/* Signal every fence left with -ECANCELED and empty the table. */
+void vprime_user_fences_fini(struct vprime_user_fences *uf);
+/*
+ * vprime_user_fence_attach - add a new fence to @resv, as a writer when
+ * @write, that signals itself with -ETIMEDOUT after @timeout_ns (at most
+ * VPRIME_USER_FENCE_MAX_TIMEOUT_NS). Call without @resv held. Returns 0
+ * and the fence's handle in @handle, -EBUSY when @resv holds a conflicting
+ * unsignalled fence (any fence for a writer, a writer for a reader),
+ * -ENOMEM, or -EINTR/-ERESTARTSYS.
+ */
+int vprime_user_fence_attach(struct vprime_user_fences *uf,
+			     struct dma_resv *resv, bool write, u64 timeout_ns,
+			     u32 *handle);
+/*
+ * vprime_user_fence_signal - signal the fence @handle with @error (0 or a
+ * negative errno) and forget the handle. Returns 0, -ENOENT for a handle
+ * not in @uf, -ETIMEDOUT when the fence had timed out (forgotten too).
+ * It never sleeps.
+ */
+int vprime_user_fence_signal(struct vprime_user_fences *uf, u32 handle,
+			     int error);
 
 #endif /* _VPRIME_CORE_H_ */

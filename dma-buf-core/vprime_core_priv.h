@@ -210,6 +210,21 @@ struct vprime_bo *vprime_bo_lookup(u64 id);
 extern const struct dma_buf_ops vprime_dmabuf_ops;
 
 /* vprime_fence.c */
+/*
+ * A new unsignalled core fence on a fence context of its own, with its own
+ * lock (no timeline to keep alive), or NULL. For fences signalled one by
+ * one in any order, e.g. userspace-controlled fences.
+ */
+struct dma_fence *vprime_fence_create_single(const char *driver_name,
+					     const char *name, gfp_t gfp);
+/*
+ * vprime_fence_arm_timeout - signal a fence of vprime_fence_create_single()
+ * with -ETIMEDOUT @timeout_ns from now unless it is signalled before. Call
+ * it once, before the fence is published. The caller must hold a reference
+ * until it has signalled the fence itself or the timeout has fired, so the
+ * timer never drops the last one.
+ */
+void vprime_fence_arm_timeout(struct dma_fence *fence, u64 timeout_ns);
 int vprime_fence_init(void);
 void vprime_fence_fini(void);
 

@@ -92,6 +92,12 @@
  * SUBTEST: fence-error
  * Description: DMA_BUF_IOCTL_EXPORT/IMPORT_SYNC_FILE with controlled fences.
  *
+ * SUBTEST: fence-attach-busy
+ * Description: FENCE_ATTACH follows the core's one userspace-fence policy:
+ *              readers share a buffer, a writer conflicts with any
+ *              unsignalled fence and a reader with an unsignalled writer
+ *              (-EBUSY); a signalled fence conflicts with nothing.
+ *
  * SUBTEST: fence-close-cancels
  * Description: Closing the test file signals its fences with -ECANCELED.
  *
@@ -896,6 +902,44 @@ static void test_fence_bad_handle(void)
 	fence_signal(h, 0);
 	/* Signalled fences are forgotten. */
 	igt_assert_eq(__fence_signal(tst, h, 0), -ENOENT);
+	close(fd);
+}
+
+static int __fence_attach(int fd, bool write, uint32_t *handle)
+{
+	struct vprime_test_fence_attach args = {
+		.fd = fd,
+		.flags = write ? VPRIME_TEST_FENCE_WRITE : 0,
+	};
+
+	if (ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &args))
+		return -errno;
+	*handle = args.handle;
+	return 0;
+}
+
+static void test_fence_attach_busy(void)
+{
+	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
+	uint32_t r1, r2, w, dummy;
+
+	/* readers share; a writer conflicts with readers */
+	r1 = fence_attach(fd, false);
+	r2 = fence_attach(fd, false);
+	igt_assert_neq(r1, r2);
+	igt_assert_eq(__fence_attach(fd, true, &dummy), -EBUSY);
+	fence_signal(r1, 0);
+	igt_assert_eq(__fence_attach(fd, true, &dummy), -EBUSY);
+	fence_signal(r2, 0);
+
+	/* a writer conflicts with readers and writers */
+	w = fence_attach(fd, true);
+	igt_assert_eq(__fence_attach(fd, false, &dummy), -EBUSY);
+	igt_assert_eq(__fence_attach(fd, true, &dummy), -EBUSY);
+	/* an error is a signal too: the buffer is free again */
+	fence_signal(w, EIO);
+	w = fence_attach(fd, true);
+	fence_signal(w, 0);
 	close(fd);
 }
 
@@ -2103,6 +2147,10 @@ igt_main
 	igt_describe("A fence error reaches the exported sync_file.");
 	igt_subtest("fence-error")
 		test_fence_error();
+
+	igt_describe("FENCE_ATTACH refuses a conflicting fence with -EBUSY.");
+	igt_subtest("fence-attach-busy")
+		test_fence_attach_busy();
 
 	igt_describe("Closing the test file cancels its fences.");
 	igt_subtest("fence-close-cancels")

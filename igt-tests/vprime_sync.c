@@ -106,7 +106,9 @@
  * Description: An unsignalled fence signals itself at its deadline; signalling it then gives -ETIMEDOUT.
  *
  * SUBTEST: fence-close
- * Description: Closing a file signals its fences.
+ * Description: Closing a file signals its fences, with the error
+ *              -ECANCELED (the core's userspace-fence policy), and the job
+ *              that waited for one runs.
  */
 
 #include <errno.h>
@@ -118,6 +120,9 @@
 #include "igt.h"
 #include "vprime_igt.h"
 #include "vprime_gpu_igt.h"
+#include "vprime_kms_util.h"
+#include "sw_sync.h"
+#include <linux/dma-buf.h>
 #include "linux/vprime_heap.h"
 #include "linux/vprime_test.h"
 
@@ -661,14 +666,22 @@ static void test_fence_close(int fd)
 	int fd2 = vprime_open_gpu_render(0);
 	uint32_t bo = vprime_gpu_bo_create(fd, SZ);
 	uint32_t bo2 = share(fd, bo, fd2);
-	int job;
+	int job, dmabuf, sf;
 
 	vprime_gpu_fence_attach(fd2, bo2, VPRIME_FENCE_WRITE);
+	/* the user fence alone, before the job adds its own */
+	dmabuf = vprime_prime_export(fd, bo);
+	sf = vprime_dmabuf_export_sync_file(dmabuf, DMA_BUF_SYNC_READ);
 	job = submit_cmd(fd, fill_cmd(bo, 0xaa), 0);
 	assert_blocked(job);
+	igt_assert_eq(sync_fence_status(sf), 0);
 	close(fd2);
 	assert_done(job);
 	check_all(fd, bo, 0xaa);
+	igt_assert_eq(sync_fence_wait(sf, -1), 0);
+	igt_assert_eq(sync_fence_status(sf), -ECANCELED);
+	close(sf);
+	close(dmabuf);
 	gem_close(fd, bo);
 }
 
@@ -793,7 +806,7 @@ igt_main
 	igt_subtest("fence-timeout")
 		test_fence_timeout(fd);
 
-	igt_describe("Closing a file signals its fences.");
+	igt_describe("Closing a file signals its fences with -ECANCELED.");
 	igt_subtest("fence-close")
 		test_fence_close(fd);
 

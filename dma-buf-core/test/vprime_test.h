@@ -8,15 +8,16 @@
 #include <linux/mutex.h>
 #include <linux/xarray.h>
 
+#include "vprime_core.h"
+
 /**
  * struct vprime_test_file - state of one open /dev/vprime_test
- * @fences: handle -> struct dma_fence (a reference held), unsignalled
- *	fences made by FENCE_ATTACH
+ * @fences: the fences made by FENCE_ATTACH (the core's table)
  * @imports: handle -> struct vprime_test_import_obj
  * @lock: serialises the IMPORT ioctls; nests outside the dma-buf resv
  */
 struct vprime_test_file {
-	struct xarray fences;
+	struct vprime_user_fences fences;
 	struct xarray imports;
 	struct mutex lock; /* serialises the import ioctls */
 };
@@ -26,7 +27,6 @@ int vprime_test_ioctl_fence_attach(struct vprime_test_file *tf,
 				   void __user *uarg);
 int vprime_test_ioctl_fence_signal(struct vprime_test_file *tf,
 				   void __user *uarg);
-void vprime_test_fences_fini(struct vprime_test_file *tf);
 
 /* vprime_test_import.c */
 int vprime_test_ioctl_import(struct vprime_test_file *tf, unsigned int cmd,

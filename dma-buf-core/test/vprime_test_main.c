@@ -10,7 +10,8 @@
  * - FENCE_ATTACH / FENCE_SIGNAL (vprime_test_fence.c) add fences that
  *   userspace controls to any dma-buf's reservation object, so tests can
  *   exercise implicit sync (poll, sync-file export, migration waits)
- *   without a GPU;
+ *   without a GPU; they wrap the core's userspace-controlled fences, the
+ *   same mechanism as the GPU's FENCE_ATTACH / FENCE_SIGNAL;
  * - IMPORT_* (vprime_test_import.c) attach one of three importer devices
  *   of this module to any dma-buf through the core's importer helpers, and
  *   IMPORT_READ makes such a device read a buffer through its mapping's
@@ -26,12 +27,12 @@
  * `make install` nor DKMS installs it; the project's Makefile builds it
  * (CONFIG_VPRIME_TEST=m) and vm/guest loads it after the core.
  *
- * Per open file, an xarray of fences and one of imports, and a mutex that
- * serialises the import ioctls (it nests outside the dma-buf resv). The
- * fence ioctls take no lock of their own: FENCE_SIGNAL must never wait
- * behind a holder of a resv, which may itself wait for that fence (an
- * importer's map does). On close, unsignalled fences are signalled with
- * -ECANCELED and imports are detached.
+ * Per open file, the core's table of userspace fences, an xarray of
+ * imports and a mutex that serialises the import ioctls (it nests outside
+ * the dma-buf resv). The fence ioctls take no lock of their own:
+ * FENCE_SIGNAL must never wait behind a holder of a resv, which may itself
+ * wait for that fence (an importer's map does). On close, unsignalled
+ * fences are signalled with -ECANCELED and imports are detached.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -50,7 +51,7 @@ static int vprime_test_open(struct inode *inode, struct file *file)
 	tf = kzalloc(sizeof(*tf), GFP_KERNEL);
 	if (!tf)
 		return -ENOMEM;
-	xa_init_flags(&tf->fences, XA_FLAGS_ALLOC1);
+	vprime_user_fences_init(&tf->fences, "vprime_test");
 	xa_init_flags(&tf->imports, XA_FLAGS_ALLOC1);
 	mutex_init(&tf->lock);
 	file->private_data = tf;
@@ -61,7 +62,7 @@ static int vprime_test_release(struct inode *inode, struct file *file)
 {
 	struct vprime_test_file *tf = file->private_data;
 
-	vprime_test_fences_fini(tf);
+	vprime_user_fences_fini(&tf->fences);
 	vprime_test_imports_fini(tf);
 	mutex_destroy(&tf->lock);
 	kfree(tf);
