@@ -740,23 +740,6 @@ static void test_module_unload(void)
 	unload_and_reload(core_ko, drv_ko);
 }
 
-static bool kmsg_has(int fd, const char *text)
-{
-	char buf[2048];
-	ssize_t n;
-
-	/* EPIPE: records were overwritten; the next read goes on after them */
-	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0 ||
-	       (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if (strstr(buf, text))
-			return true;
-	}
-	return false;
-}
-
 static void test_test_module_deps(void)
 {
 	char core_ko[256], drv_ko[256], core_params[1024], drv_params[1024];
@@ -784,7 +767,7 @@ static void test_test_module_deps(void)
 	igt_assert_f(ret == -ENOENT, "loading vprime_test without vprime_core: %s, expected ENOENT\n",
 		     strerror(-ret));
 	igt_assert(!vprime_module_loaded("vprime_test"));
-	igt_assert_f(kmsg_has(kmsg, "vprime_test: Unknown symbol"),
+	igt_assert_f(vprime_kmsg_has(kmsg, "vprime_test: Unknown symbol"),
 		     "no \"vprime_test: Unknown symbol\" in the kernel log\n");
 	close(kmsg);
 

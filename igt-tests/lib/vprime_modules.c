@@ -170,7 +170,7 @@ void vprime_modules_restore(const char *saved)
 	reload(saved);
 }
 
-static bool vprime_kmsg_has(int fd, const char *text)
+bool vprime_kmsg_has(int fd, const char *text)
 {
 	char buf[2048];
 	ssize_t n;

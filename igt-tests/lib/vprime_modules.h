@@ -10,6 +10,7 @@
 #ifndef VPRIME_MODULES_H
 #define VPRIME_MODULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Skip unless VPRIME_KOS names the three module files; fills the paths. */
@@ -39,6 +40,12 @@ const char *vprime_test_module_file(void);
 void vprime_modules_reload(const char *drv_extra, char *saved);
 /* Reload with the vprime.ko parameters @saved by vprime_modules_reload(). */
 void vprime_modules_restore(const char *saved);
+
+/*
+ * True if the kernel log records read from @fd (/dev/kmsg, O_NONBLOCK)
+ * from its position on hold @text; reads them all.
+ */
+bool vprime_kmsg_has(int fd, const char *text);
 
 /*
  * Load module file @ko (module @name) with @params, which must be refused:
