@@ -66,8 +66,12 @@ for m in vprime_core vprime; do
 	fi
 done
 # The test module is never part of the package (dkms.conf does not ask for
-# CONFIG_VPRIME_TEST, and its sources are not in the source set).
-if find "$tree/$name/$version" -name 'vprime_test.ko*' 2>/dev/null | grep -q .; then
+# CONFIG_VPRIME_TEST, and its sources are not in the source set). dkms runs
+# CLEAN after the build, so its make.log (KVER/ARCH/log/make.log in dkms
+# 3) is what says what was built.
+if find "$tree/$name/$version" \( -name 'vprime_test.ko*' -o \
+	\( -name make.log -exec grep -q 'vprime_test\.ko' {} \; \) \) \
+	-print 2>/dev/null | grep -q .; then
 	echo "dkms-check: dkms built the test module vprime_test.ko" | tee -a "$log" >&2
 	rc=1
 fi
