@@ -13,9 +13,11 @@
 KVER ?= $(eval KVER := $(shell scripts/kver))$(KVER)
 KDIR ?= /lib/modules/$(KVER)/build
 
-KMAKE = $(MAKE) -C $(KDIR) W=1 M=$(CURDIR)
+# CONFIG_VPRIME_TEST=m: the test module vprime_test.ko too (see Kbuild).
+KMAKE = $(MAKE) -C $(KDIR) W=1 M=$(CURDIR) CONFIG_VPRIME_TEST=m
 
-KERNEL_SRCS = $(filter-out %.mod.c,$(wildcard dma-buf-core/*.[ch] drm-driver/*.[ch])) \
+KERNEL_SRCS = $(filter-out %.mod.c,$(wildcard dma-buf-core/*.[ch] dma-buf-core/test/*.[ch] \
+					  drm-driver/*.[ch])) \
 	      $(wildcard include/uapi/*/*.h)
 
 .PHONY: all modules tests demo-bin check lint deps clean

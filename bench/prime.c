@@ -16,7 +16,7 @@
 #include <linux/dma-buf.h>
 #include <drm.h>
 
-#include "linux/vprime_heap.h"
+#include "linux/vprime_test.h"
 #include "common.h"
 
 #define MAX_RUNS 64
@@ -175,10 +175,10 @@ static const char *const share_steps[SHARE_STEPS] = {
 	"export", "attach", "map", "mmap", "sync+read",
 };
 
-static double share_once_us(int gpu, int heap, uint64_t size, double *step)
+static double share_once_us(int gpu, int tst, uint64_t size, double *step)
 {
 	uint64_t t[SHARE_STEPS + 1];
-	struct vprime_heap_import imp = { 0 };
+	struct vprime_test_import imp = { 0 };
 	struct dma_buf_sync sync = { 0 };
 	volatile uint32_t *p;
 	uint64_t t0, t1;
@@ -192,15 +192,15 @@ static double share_once_us(int gpu, int heap, uint64_t size, double *step)
 	fd = prime_export(gpu, h);
 	t[1] = now_ns();
 	imp.fd = fd;
-	imp.importer = VPRIME_HEAP_IMPORTER_WIDE;
-	if (heap_ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH, &imp))
+	imp.importer = VPRIME_TEST_IMPORTER_WIDE;
+	if (heap_ioctl(tst, VPRIME_TEST_IOCTL_IMPORT_ATTACH, &imp))
 		die("IMPORT_ATTACH");
 	t[2] = now_ns();
 	imp.fd = 0;
 	imp.importer = 0;
 	imp.flags = 0;
-	imp.direction = VPRIME_HEAP_IMPORT_DIR_BIDIRECTIONAL;
-	if (heap_ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_MAP, &imp))
+	imp.direction = VPRIME_TEST_IMPORT_DIR_BIDIRECTIONAL;
+	if (heap_ioctl(tst, VPRIME_TEST_IOCTL_IMPORT_MAP, &imp))
 		die("IMPORT_MAP");
 	t[3] = now_ns();
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -229,7 +229,7 @@ static double share_once_us(int gpu, int heap, uint64_t size, double *step)
 	imp.direction = 0;
 	imp.status = 0;
 	imp.invalidations = 0;
-	if (heap_ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_DETACH, &imp))
+	if (heap_ioctl(tst, VPRIME_TEST_IOCTL_IMPORT_DETACH, &imp))
 		die("IMPORT_DETACH");
 	close(fd);
 	gem_close_handle(gpu, h);
@@ -250,14 +250,15 @@ int bench_share(int argc, char **argv)
 		"4KiB", "1MiB", "16MiB", "64MiB", "256MiB",
 	};
 	int n = bench_quick ? 1 : 5;
-	int gpu, heap, i, r;
+	int gpu, tst, i, r;
 
 	gpu = open_driver("vprime_gpu", true);
 	if (gpu < 0)
 		die("no vprime_gpu device");
-	heap = open("/dev/vprime_heap", O_RDWR | O_CLOEXEC);
-	if (heap < 0)
-		die("open /dev/vprime_heap");
+	/* the importer devices are the test module's (vprime_test.ko) */
+	tst = open("/dev/vprime_test", O_RDWR | O_CLOEXEC);
+	if (tst < 0)
+		die("open /dev/vprime_test");
 
 	for (i = 0; i < n; i++) {
 		uint64_t size = sizes[i];
@@ -278,11 +279,11 @@ int bench_share(int argc, char **argv)
 
 		/* warm-up: first-use costs of the code paths, not measured */
 		if (i == 0) {
-			share_once_us(gpu, heap, size, NULL);
+			share_once_us(gpu, tst, size, NULL);
 			memcpy_us(dst, src, size);
 		}
 		for (r = 0; r < runs; r++) {
-			sh[r] = share_once_us(gpu, heap, size, step);
+			sh[r] = share_once_us(gpu, tst, size, step);
 			for (j = 0; j < SHARE_STEPS; j++)
 				st[j][r] = step[j];
 			cp[r] = memcpy_us(dst, src, size);
@@ -305,7 +306,7 @@ int bench_share(int argc, char **argv)
 			   "us", &ss);
 		emit_point("memcpy", "size [MiB]", size / (double)MiB, "us", &sc);
 	}
-	close(heap);
+	close(tst);
 	close(gpu);
 	return 0;
 }

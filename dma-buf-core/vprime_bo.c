@@ -280,7 +280,6 @@ void vprime_bo_get(struct vprime_bo *bo)
 {
 	kref_get(&bo->refcount);
 }
-EXPORT_SYMBOL_GPL(vprime_bo_get);
 
 void vprime_bo_put(struct vprime_bo *bo)
 {
@@ -288,12 +287,6 @@ void vprime_bo_put(struct vprime_bo *bo)
 		kref_put(&bo->refcount, vprime_bo_release);
 }
 EXPORT_SYMBOL_GPL(vprime_bo_put);
-
-size_t vprime_bo_size(struct vprime_bo *bo)
-{
-	return bo->size;
-}
-EXPORT_SYMBOL_GPL(vprime_bo_size);
 
 u64 vprime_bo_id(struct vprime_bo *bo)
 {
@@ -607,4 +600,3 @@ int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr)
 
 	return ret;
 }
-EXPORT_SYMBOL_GPL(vprime_bo_migrate);

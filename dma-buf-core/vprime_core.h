@@ -2,10 +2,19 @@
 /*
  * vprime_core - the in-kernel interface of vprime_core.ko
  *
- * Exported to vprime.ko (and any other in-kernel user) through
- * EXPORT_SYMBOL_GPL. The core owns page-backed buffer objects (BOs) with a
- * dynamic dma-buf exporter, importer helpers for any dma-buf, and fence
- * timelines.
+ * The core owns page-backed buffer objects (BOs) with a dynamic dma-buf
+ * exporter, importer helpers for any dma-buf, and fence timelines. It
+ * exports only what its two users call:
+ *
+ * - vprime.ko (drm-driver/): everything declared here that is not marked
+ *   otherwise, through EXPORT_SYMBOL_GPL;
+ * - the test module vprime_test.ko (dma-buf-core/test/): the importer
+ *   helpers vprime_import_attach() and vprime_import_detach() and the
+ *   userspace-controlled fences (vprime_user_fence_*()), which vprime.ko
+ *   uses too, and the symbols marked "test module only" below, which are
+ *   exported in the VPRIME_TEST symbol namespace (EXPORT_SYMBOL_NS_GPL): a
+ *   module that uses them must say MODULE_IMPORT_NS(VPRIME_TEST), so
+ *   modpost flags any production use.
  */
 #ifndef _VPRIME_CORE_H_
 #define _VPRIME_CORE_H_
@@ -17,7 +26,9 @@
 #include <linux/iosys-map.h>
 #include <linux/spinlock.h>
 #include <linux/mm_types.h>
+#include <linux/time64.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct device;
 struct module;
@@ -56,9 +67,7 @@ struct vprime_bo_owner_ops {
  * bad size or placement, ERR_PTR(-ENOMEM) when the placement is full.
  */
 struct vprime_bo *vprime_bo_create(size_t size, u32 placement);
-void vprime_bo_get(struct vprime_bo *bo);
 void vprime_bo_put(struct vprime_bo *bo);
-size_t vprime_bo_size(struct vprime_bo *bo);
 u64 vprime_bo_id(struct vprime_bo *bo);
 u32 vprime_bo_placement(struct vprime_bo *bo);
 /* The BO's reservation object; shared with its dma-buf and GEM wrapper. */
@@ -100,18 +109,6 @@ void vprime_bo_vunmap(struct vprime_bo *bo, struct iosys_map *map);
 int vprime_bo_mmap(struct vprime_bo *bo, struct vm_area_struct *vma);
 vm_fault_t vprime_bo_fault(struct vprime_bo *bo, struct vm_fault *vmf);
 
-/*
- * vprime_bo_migrate - move an unpinned, unmapped BO to @placement. Waits
- * for all fences in the BO's dma_resv, copies the pages and calls
- * dma_buf_move_notify() for every exported dma-buf. Returns -EBUSY for a
- * pinned, vmapped or user-mapped BO, or when an attached device can't
- * reach @placement, -ENOMEM when the target placement is full,
- * -EINTR/-ERESTARTSYS when interrupted. A pinned BO is refused before any
- * wait, so a request for a scanout buffer never blocks. Call without the
- * resv held: the fences are waited for without it.
- */
-int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr);
-
 /* Importer helpers (dma-buf-core/vprime_import.c) */
 
 struct vprime_import;
@@ -152,21 +149,12 @@ void vprime_import_detach(struct vprime_import *imp);
 struct sg_table *vprime_import_map_locked(struct vprime_import *imp,
 					  enum dma_data_direction dir);
 void vprime_import_unmap_locked(struct vprime_import *imp);
-/* Take the resv lock around map/unmap. */
+/* Take the resv lock around map/unmap. Test module only (VPRIME_TEST). */
 struct sg_table *vprime_import_map(struct vprime_import *imp,
 				   enum dma_data_direction dir);
 void vprime_import_unmap(struct vprime_import *imp);
 int vprime_import_vmap(struct vprime_import *imp, struct iosys_map *map);
 void vprime_import_vunmap(struct vprime_import *imp, struct iosys_map *map);
-
-/*
- * vprime_resv_wait - wait for the fences an access must wait for, following
- * dma-buf.h's implicit-sync rules: a write waits for all fences
- * (DMA_RESV_USAGE_READ), a read waits for writers (DMA_RESV_USAGE_WRITE).
- * Returns 0, -ETIME on timeout (@timeout in jiffies), or -ERESTARTSYS.
- */
-int vprime_resv_wait(struct dma_resv *resv, bool write, bool intr,
-		     long timeout);
 
 /* Fence timelines (dma-buf-core/vprime_fence.c) */
 
@@ -191,27 +179,53 @@ void vprime_timeline_init(struct vprime_timeline *tl, const char *driver_name,
 /* A new unsignalled fence with the timeline's next seqno, or NULL. */
 struct dma_fence *vprime_fence_create(struct vprime_timeline *tl, gfp_t gfp);
 /*
- * A new unsignalled core fence on a fence context of its own, with its own
- * lock (no timeline to keep alive), or NULL. For fences signalled one by
- * one in any order, e.g. userspace-controlled fences.
- */
-struct dma_fence *vprime_fence_create_single(const char *driver_name,
-					     const char *name, gfp_t gfp);
-/*
- * vprime_fence_arm_timeout - signal a fence of vprime_fence_create_single()
- * with -ETIMEDOUT @timeout_ns from now unless it is signalled before. Call
- * it once, before the fence is published. The caller must hold a reference
- * until it has signalled the fence itself or the timeout has fired, so the
- * timer never drops the last one.
- */
-void vprime_fence_arm_timeout(struct dma_fence *fence, u64 timeout_ns);
-/*
  * vprime_fence_signal - set @error (when non-zero) and signal @fence. Safe
  * from any context, including hardirq; honours the core's fence-delay fault
  * injection by deferring the signal.
  */
 void vprime_fence_signal(struct dma_fence *fence, int error);
-/* True when @fence was created by vprime_fence_create(). */
-bool vprime_fence_is_core(struct dma_fence *fence);
+
+/* Userspace-controlled fences (dma-buf-core/vprime_user_fence.c) */
+
+/* The longest a userspace-controlled fence lives: then it signals itself. */
+#define VPRIME_USER_FENCE_MAX_TIMEOUT_NS	(10ull * NSEC_PER_SEC)
+
+/**
+ * struct vprime_user_fences - the userspace-controlled fences of one file
+ * @fences: handle -> struct dma_fence (a reference held), the fences not
+ *	yet signalled through vprime_user_fence_signal(); its own lock only
+ * @driver_name: the fences' driver name (a string that outlives them)
+ *
+ * The policy (conflicts, timeout, close) is the DOC comment of
+ * vprime_user_fence.c.
+ */
+struct vprime_user_fences {
+	struct xarray fences;
+	const char *driver_name;
+};
+
+void vprime_user_fences_init(struct vprime_user_fences *uf,
+			     const char *driver_name);
+/* Signal every fence left with -ECANCELED and empty the table. */
+void vprime_user_fences_fini(struct vprime_user_fences *uf);
+/*
+ * vprime_user_fence_attach - add a new fence to @resv, as a writer when
+ * @write, that signals itself with -ETIMEDOUT after @timeout_ns (at most
+ * VPRIME_USER_FENCE_MAX_TIMEOUT_NS). Call without @resv held. Returns 0
+ * and the fence's handle in @handle, -EBUSY when @resv holds a conflicting
+ * unsignalled fence (any fence for a writer, a writer for a reader),
+ * -ENOMEM, or -EINTR/-ERESTARTSYS.
+ */
+int vprime_user_fence_attach(struct vprime_user_fences *uf,
+			     struct dma_resv *resv, bool write, u64 timeout_ns,
+			     u32 *handle);
+/*
+ * vprime_user_fence_signal - signal the fence @handle with @error (0 or a
+ * negative errno) and forget the handle. Returns 0, -ENOENT for a handle
+ * not in @uf, -ETIMEDOUT when the fence had timed out (forgotten too).
+ * It never sleeps.
+ */
+int vprime_user_fence_signal(struct vprime_user_fences *uf, u32 handle,
+			     int error);
 
 #endif /* _VPRIME_CORE_H_ */

@@ -182,6 +182,19 @@ static inline bool vprime_fault_fire(atomic_t *knob)
 }
 
 /* vprime_bo.c */
+/*
+ * vprime_bo_migrate - move an unpinned, unmapped BO to @placement. Waits
+ * for all fences in the BO's dma_resv, copies the pages and calls
+ * dma_buf_move_notify() for every exported dma-buf. Returns -EBUSY for a
+ * pinned, vmapped or user-mapped BO, or when an attached device can't
+ * reach @placement, -ENOMEM when the target placement is full,
+ * -EINTR/-ERESTARTSYS when interrupted. A pinned BO is refused before any
+ * wait, so a request for a scanout buffer never blocks. Call without the
+ * resv held: the fences are waited for without it.
+ */
+int vprime_bo_migrate(struct vprime_bo *bo, u32 placement, bool intr);
+
+void vprime_bo_get(struct vprime_bo *bo);
 extern spinlock_t vprime_bo_list_lock;
 extern struct list_head vprime_bo_list;
 const char *vprime_placement_name(u32 placement);
@@ -197,6 +210,21 @@ struct vprime_bo *vprime_bo_lookup(u64 id);
 extern const struct dma_buf_ops vprime_dmabuf_ops;
 
 /* vprime_fence.c */
+/*
+ * A new unsignalled core fence on a fence context of its own, with its own
+ * lock (no timeline to keep alive), or NULL. For fences signalled one by
+ * one in any order, e.g. userspace-controlled fences.
+ */
+struct dma_fence *vprime_fence_create_single(const char *driver_name,
+					     const char *name, gfp_t gfp);
+/*
+ * vprime_fence_arm_timeout - signal a fence of vprime_fence_create_single()
+ * with -ETIMEDOUT @timeout_ns from now unless it is signalled before. Call
+ * it once, before the fence is published. The caller must hold a reference
+ * until it has signalled the fence itself or the timeout has fired, so the
+ * timer never drops the last one.
+ */
+void vprime_fence_arm_timeout(struct dma_fence *fence, u64 timeout_ns);
 int vprime_fence_init(void);
 void vprime_fence_fini(void);
 

@@ -159,13 +159,11 @@ struct dma_fence *vprime_fence_create_single(const char *driver_name,
 		       dma_fence_context_alloc(1), 1);
 	return &vf->base;
 }
-EXPORT_SYMBOL_GPL(vprime_fence_create_single);
 
-bool vprime_fence_is_core(struct dma_fence *fence)
+static bool vprime_fence_is_core(struct dma_fence *fence)
 {
 	return fence && fence->ops == &vprime_fence_ops;
 }
-EXPORT_SYMBOL_GPL(vprime_fence_is_core);
 
 static void vprime_fence_signal_now(struct dma_fence *fence, int error)
 {
@@ -237,7 +235,6 @@ void vprime_fence_arm_timeout(struct dma_fence *fence, u64 timeout_ns)
 	vf->timeout_armed = true;
 	hrtimer_start(&vf->timeout, ns_to_ktime(timeout_ns), HRTIMER_MODE_REL);
 }
-EXPORT_SYMBOL_GPL(vprime_fence_arm_timeout);
 
 int vprime_fence_init(void)
 {

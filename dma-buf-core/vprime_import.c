@@ -17,8 +17,7 @@
  *
  * Implicit sync: before the device accesses the buffer, the owner waits
  * for (or depends on) the resv fences with dma_resv_usage_rw(write): a
- * write waits for readers and writers, a read waits for writers only;
- * vprime_resv_wait() does that on the CPU.
+ * write waits for readers and writers, a read waits for writers only.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
@@ -132,7 +131,7 @@ struct sg_table *vprime_import_map(struct vprime_import *imp,
 	dma_resv_unlock(resv);
 	return sgt;
 }
-EXPORT_SYMBOL_GPL(vprime_import_map);
+EXPORT_SYMBOL_NS_GPL(vprime_import_map, VPRIME_TEST);
 
 void vprime_import_unmap(struct vprime_import *imp)
 {
@@ -142,7 +141,7 @@ void vprime_import_unmap(struct vprime_import *imp)
 	vprime_import_unmap_locked(imp);
 	dma_resv_unlock(resv);
 }
-EXPORT_SYMBOL_GPL(vprime_import_unmap);
+EXPORT_SYMBOL_NS_GPL(vprime_import_unmap, VPRIME_TEST);
 
 int vprime_import_vmap(struct vprime_import *imp, struct iosys_map *map)
 {
@@ -155,18 +154,3 @@ void vprime_import_vunmap(struct vprime_import *imp, struct iosys_map *map)
 	dma_buf_vunmap(imp->dmabuf, map);
 }
 EXPORT_SYMBOL_GPL(vprime_import_vunmap);
-
-int vprime_resv_wait(struct dma_resv *resv, bool write, bool intr,
-		     long timeout)
-{
-	long ret;
-
-	ret = dma_resv_wait_timeout(resv, dma_resv_usage_rw(write), intr,
-				    timeout);
-	if (ret < 0)
-		return ret;
-	if (!ret)
-		return -ETIME;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(vprime_resv_wait);

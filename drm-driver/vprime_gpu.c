@@ -131,7 +131,8 @@ static bool vprime_gpu_file_drained(struct vprime_gpu_file *vfile)
  * for the same dependencies without a bound anyway. Every dependency a job
  * can have from vprime signals in bounded time (other jobs: their duration
  * or the hang timeout, and at most VPRIME_MAX_JOBS_IN_FLIGHT of them per
- * file; the GPU's and the heap's userspace fences: their timeout; display
+ * file; the core's userspace-controlled fences, the GPU's and the test
+ * module's: their timeout; display
  * fences: the next vblank), so the wait is bounded; it wakes every
  * VPRIME_DRAIN_POLL so that a long one is not a hung task. A foreign
  * in-fence is waited for as long as its signaller takes, as in the

@@ -101,8 +101,7 @@ static inline struct vprime_gpu *to_vprime_gpu(struct drm_device *dev)
  *	its jobs (written once by postclose, read by run_job)
  * @jobs: jobs of the file not yet freed, at most VPRIME_MAX_JOBS_IN_FLIGHT
  * @job_slot_wq: submits waiting for @jobs to drop below the limit
- * @fence_lock: protects @fences
- * @fences: userspace fences by id (vprime_fence_user.c)
+ * @fences: userspace fences by id (vprime_fence_user.c, the core's table)
  */
 struct vprime_gpu_file {
 	struct kref refcount;
@@ -114,8 +113,7 @@ struct vprime_gpu_file {
 	atomic_t jobs;
 	wait_queue_head_t job_slot_wq;
 
-	struct mutex fence_lock; /* protects fences */
-	struct xarray fences;
+	struct vprime_user_fences fences;
 };
 
 void vprime_gpu_file_put(struct vprime_gpu_file *vfile);

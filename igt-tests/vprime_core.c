@@ -2,14 +2,16 @@
 /*
  * vprime_core - the dma-buf core through its real uapi: /dev/vprime_heap,
  * the dma-buf fd's own ioctls, poll, mmap, llseek, fdinfo, and the core's
- * debugfs statistics and fault injection.
+ * debugfs statistics and fault injection; fences and importer devices
+ * through the test module's /dev/vprime_test.
  */
 
 /**
  * TEST: vprime core
  * Category: Software building block
  * Description: The vprime_core dma-buf exporter, importer helpers, fences
- *              and allocator device, through the heap and dma-buf uapi.
+ *              and allocator device, through the heap, test-module and
+ *              dma-buf uapi.
  * Feature: vprime core
  *
  * SUBTEST: basic-alloc
@@ -90,13 +92,19 @@
  * SUBTEST: fence-error
  * Description: DMA_BUF_IOCTL_EXPORT/IMPORT_SYNC_FILE with controlled fences.
  *
+ * SUBTEST: fence-attach-busy
+ * Description: FENCE_ATTACH follows the core's one userspace-fence policy:
+ *              readers share a buffer, a writer conflicts with any
+ *              unsignalled fence and a reader with an unsignalled writer
+ *              (-EBUSY); a signalled fence conflicts with nothing.
+ *
  * SUBTEST: fence-close-cancels
- * Description: Closing the heap signals its fences with -ECANCELED.
+ * Description: Closing the test file signals its fences with -ECANCELED.
  *
  * SUBTEST: fence-timeout
  * Description: A fence nobody signals signals itself with -ETIMEDOUT after
- *              heap_fence_timeout_ms; FENCE_SIGNAL then reports -ETIMEDOUT
- *              and forgets the handle.
+ *              vprime_test.fence_timeout_ms; FENCE_SIGNAL then reports
+ *              -ETIMEDOUT and forgets the handle.
  *
  * SUBTEST: import-dynamic
  * SUBTEST: import-static
@@ -167,6 +175,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/vprime_heap.h>
+#include <linux/vprime_test.h>
 #include <xf86drm.h>
 
 #include "igt.h"
@@ -184,6 +193,8 @@ IGT_TEST_DESCRIPTION("vprime_core: dma-buf exporter, importer helpers, "
 #define SZ_1M (1024ull * 1024)
 
 static int heap = -1;
+/* /dev/vprime_test, the test module's fences and importer devices */
+static int tst = -1;
 
 /* Helpers */
 
@@ -224,36 +235,36 @@ static int __migrate(int fd, uint32_t placement)
 
 static uint32_t fence_attach(int fd, bool write)
 {
-	struct vprime_heap_fence_attach args = {
+	struct vprime_test_fence_attach args = {
 		.fd = fd,
-		.flags = write ? VPRIME_HEAP_FENCE_WRITE : 0,
+		.flags = write ? VPRIME_TEST_FENCE_WRITE : 0,
 	};
 
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &args), 0);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &args), 0);
 	igt_assert_neq(args.handle, 0);
 	return args.handle;
 }
 
 static int __fence_signal(int hfd, uint32_t handle, uint32_t error)
 {
-	struct vprime_heap_fence_signal args = {
+	struct vprime_test_fence_signal args = {
 		.handle = handle,
 		.error = error,
 	};
 
-	if (ioctl(hfd, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &args))
+	if (ioctl(hfd, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &args))
 		return -errno;
 	return 0;
 }
 
 static void fence_signal(uint32_t handle, uint32_t error)
 {
-	igt_assert_eq(__fence_signal(heap, handle, error), 0);
+	igt_assert_eq(__fence_signal(tst, handle, error), 0);
 }
 
-static int __import(unsigned long cmd, struct vprime_heap_import *args)
+static int __import(unsigned long cmd, struct vprime_test_import *args)
 {
-	if (ioctl(heap, cmd, args))
+	if (ioctl(tst, cmd, args))
 		return -errno;
 	return 0;
 }
@@ -261,14 +272,14 @@ static int __import(unsigned long cmd, struct vprime_heap_import *args)
 static int __import_attach(int fd, uint32_t importer, uint32_t flags,
 			   uint32_t *handle)
 {
-	struct vprime_heap_import args = {
+	struct vprime_test_import args = {
 		.fd = fd,
 		.importer = importer,
 		.flags = flags,
 	};
 	int ret;
 
-	ret = __import(VPRIME_HEAP_IOCTL_IMPORT_ATTACH, &args);
+	ret = __import(VPRIME_TEST_IOCTL_IMPORT_ATTACH, &args);
 	if (!ret)
 		*handle = args.handle;
 	return ret;
@@ -283,9 +294,9 @@ static uint32_t import_attach(int fd, uint32_t importer, uint32_t flags)
 }
 
 static int __import_op(unsigned long cmd, uint32_t handle, uint32_t dir,
-		       struct vprime_heap_import *out)
+		       struct vprime_test_import *out)
 {
-	struct vprime_heap_import args = {
+	struct vprime_test_import args = {
 		.handle = handle,
 		.direction = dir,
 	};
@@ -297,18 +308,18 @@ static int __import_op(unsigned long cmd, uint32_t handle, uint32_t dir,
 	return ret;
 }
 
-static struct vprime_heap_import import_query(uint32_t handle)
+static struct vprime_test_import import_query(uint32_t handle)
 {
-	struct vprime_heap_import args;
+	struct vprime_test_import args;
 
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_QUERY, handle, 0,
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_QUERY, handle, 0,
 				  &args), 0);
 	return args;
 }
 
 static void import_detach(uint32_t handle)
 {
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_DETACH, handle, 0,
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_DETACH, handle, 0,
 				  NULL), 0);
 }
 
@@ -663,10 +674,10 @@ static void test_mmap_readonly_fd(void)
 static void test_sync(uint64_t dir)
 {
 	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
-	uint32_t h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, 0);
+	uint32_t h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE, 0);
 
 	/* With a device mapping, so that the syncs have something to do. */
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h, 0, NULL), 0);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h, 0, NULL), 0);
 	igt_assert_eq(sync_ioctl(fd, DMA_BUF_SYNC_START | dir), 0);
 	igt_assert_eq(sync_ioctl(fd, DMA_BUF_SYNC_END | dir), 0);
 	import_detach(h);
@@ -853,21 +864,22 @@ static void test_uapi_needs_admin(void)
 
 	igt_require(getuid() == 0);
 	igt_fork(child, 1) {
-		struct vprime_heap_fence_attach fence = { .fd = fd };
-		struct vprime_heap_import imp = { .fd = fd };
-		struct vprime_heap_import_read rd = { .size = 4 };
+		struct vprime_test_fence_attach fence = { .fd = fd };
+		struct vprime_test_import imp = { .fd = fd };
+		struct vprime_test_import_read rd = { .size = 4 };
 		int cfd;
 
 		igt_assert_eq(setgid(65534), 0);
 		igt_assert_eq(setuid(65534), 0);
 		heap = vprime_heap_open();
-		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH,
+		tst = vprime_test_open();
+		igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH,
 				    &fence), -1);
 		igt_assert_eq(errno, EPERM);
-		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH,
+		igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_IMPORT_ATTACH,
 				    &imp), -1);
 		igt_assert_eq(errno, EPERM);
-		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &rd),
+		igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_IMPORT_READ, &rd),
 			      -1);
 		igt_assert_eq(errno, EPERM);
 		cfd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
@@ -883,47 +895,85 @@ static void test_fence_bad_handle(void)
 	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
 	uint32_t h;
 
-	igt_assert_eq(__fence_signal(heap, 0, 0), -ENOENT);
-	igt_assert_eq(__fence_signal(heap, 12345, 0), -ENOENT);
+	igt_assert_eq(__fence_signal(tst, 0, 0), -ENOENT);
+	igt_assert_eq(__fence_signal(tst, 12345, 0), -ENOENT);
 	h = fence_attach(fd, true);
-	igt_assert_eq(__fence_signal(heap, h, 4096), -EINVAL);
+	igt_assert_eq(__fence_signal(tst, h, 4096), -EINVAL);
 	fence_signal(h, 0);
 	/* Signalled fences are forgotten. */
-	igt_assert_eq(__fence_signal(heap, h, 0), -ENOENT);
+	igt_assert_eq(__fence_signal(tst, h, 0), -ENOENT);
+	close(fd);
+}
+
+static int __fence_attach(int fd, bool write, uint32_t *handle)
+{
+	struct vprime_test_fence_attach args = {
+		.fd = fd,
+		.flags = write ? VPRIME_TEST_FENCE_WRITE : 0,
+	};
+
+	if (ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &args))
+		return -errno;
+	*handle = args.handle;
+	return 0;
+}
+
+static void test_fence_attach_busy(void)
+{
+	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
+	uint32_t r1, r2, w, dummy;
+
+	/* readers share; a writer conflicts with readers */
+	r1 = fence_attach(fd, false);
+	r2 = fence_attach(fd, false);
+	igt_assert_neq(r1, r2);
+	igt_assert_eq(__fence_attach(fd, true, &dummy), -EBUSY);
+	fence_signal(r1, 0);
+	igt_assert_eq(__fence_attach(fd, true, &dummy), -EBUSY);
+	fence_signal(r2, 0);
+
+	/* a writer conflicts with readers and writers */
+	w = fence_attach(fd, true);
+	igt_assert_eq(__fence_attach(fd, false, &dummy), -EBUSY);
+	igt_assert_eq(__fence_attach(fd, true, &dummy), -EBUSY);
+	/* an error is a signal too: the buffer is free again */
+	fence_signal(w, EIO);
+	w = fence_attach(fd, true);
+	fence_signal(w, 0);
 	close(fd);
 }
 
 static void test_fence_bad_flags(void)
 {
-	struct vprime_heap_fence_attach args = {};
-	struct vprime_heap_fence_signal sig = {};
+	struct vprime_test_fence_attach args = {};
+	struct vprime_test_fence_signal sig = {};
 	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
 
 	args.fd = fd;
 	args.flags = 2;
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &args), -1);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &args), -1);
 	igt_assert_eq(errno, EINVAL);
 	args.flags = 0;
 	args.pad = 1;
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &args), -1);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &args), -1);
 	igt_assert_eq(errno, EINVAL);
 	args.pad = 0;
 	args.fd = -1;
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &args), -1);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &args), -1);
 	igt_assert_eq(errno, EBADF);
 
 	args.fd = fd;
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &args), 0);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &args), 0);
 	sig.handle = args.handle;
 	sig.flags = 1;
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &sig), -1);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &sig), -1);
 	igt_assert_eq(errno, EINVAL);
 	sig.flags = 0;
 	sig.pad = 1;
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &sig), -1);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &sig), -1);
 	igt_assert_eq(errno, EINVAL);
 	sig.pad = 0;
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &sig), 0);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &sig), 0);
 	close(fd);
 }
 
@@ -1034,19 +1084,19 @@ static void test_fence_error(void)
 static void test_fence_close_cancels(void)
 {
 	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
-	int heap2 = vprime_heap_open();
-	struct vprime_heap_fence_attach args = {
+	int tst2 = vprime_test_open();
+	struct vprime_test_fence_attach args = {
 		.fd = fd,
-		.flags = VPRIME_HEAP_FENCE_WRITE,
+		.flags = VPRIME_TEST_FENCE_WRITE,
 	};
 	int sf;
 
-	igt_assert_eq(ioctl(heap2, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &args), 0);
+	igt_assert_eq(ioctl(tst2, VPRIME_TEST_IOCTL_FENCE_ATTACH, &args), 0);
 	sf = export_sync_file(fd, DMA_BUF_SYNC_READ);
 	igt_assert_eq(sync_fence_status(sf), 0);
 	/* Handles are per open file. */
-	igt_assert_eq(__fence_signal(heap, args.handle, 0), -ENOENT);
-	close(heap2);
+	igt_assert_eq(__fence_signal(tst, args.handle, 0), -ENOENT);
+	close(tst2);
 	igt_assert_eq(sync_fence_wait(sf, -1), 0);
 	igt_assert_eq(sync_fence_status(sf), -ECANCELED);
 	poll_wait_ready(fd, POLLIN | POLLOUT);
@@ -1059,16 +1109,16 @@ static void test_fence_timeout(void)
 	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM), sf;
 	uint32_t h;
 
-	vprime_heap_set_fence_timeout(200);
+	vprime_test_set_fence_timeout(200);
 	h = fence_attach(fd, true);
 	sf = export_sync_file(fd, DMA_BUF_SYNC_READ);
-	vprime_heap_restore_fence_timeout();
+	vprime_test_restore_fence_timeout();
 	/* the timeout was taken at attach time */
 	igt_assert_eq(sync_fence_wait(sf, 5000), 0);
 	igt_assert_eq(sync_fence_status(sf), -ETIMEDOUT);
 	poll_wait_ready(fd, POLLIN | POLLOUT);
-	igt_assert_eq(__fence_signal(heap, h, 0), -ETIMEDOUT);
-	igt_assert_eq(__fence_signal(heap, h, 0), -ENOENT);
+	igt_assert_eq(__fence_signal(tst, h, 0), -ETIMEDOUT);
+	igt_assert_eq(__fence_signal(tst, h, 0), -ENOENT);
 	close(sf);
 	close(fd);
 }
@@ -1078,38 +1128,38 @@ static void test_import(bool dynamic)
 	const size_t size = 4 * SZ_4K;
 	uint64_t id, attachments = core_stat("attachments");
 	int fd = heap_alloc_id(size, VPRIME_HEAP_PLACEMENT_LOCAL, &id);
-	uint32_t flags = dynamic ? 0 : VPRIME_HEAP_IMPORT_STATIC;
-	struct vprime_heap_import st;
+	uint32_t flags = dynamic ? 0 : VPRIME_TEST_IMPORT_STATIC;
+	struct vprime_test_import st;
 	uint32_t h, dir;
 
-	h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, flags);
+	h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE, flags);
 	igt_assert_eq_u64(core_stat("attachments"), attachments + 1);
-	igt_assert(buffer_has(id, dynamic ? "vprime-core-importer.0:dynamic" :
-			      "vprime-core-importer.0:static"));
+	igt_assert(buffer_has(id, dynamic ? "vprime-test-importer.0:dynamic" :
+			      "vprime-test-importer.0:static"));
 	st = import_query(h);
-	igt_assert_eq_u32(st.status & VPRIME_HEAP_IMPORT_DYNAMIC,
-			  dynamic ? VPRIME_HEAP_IMPORT_DYNAMIC : 0);
+	igt_assert_eq_u32(st.status & VPRIME_TEST_IMPORT_DYNAMIC,
+			  dynamic ? VPRIME_TEST_IMPORT_DYNAMIC : 0);
 	/* A static importer is pinned by the framework from attach on. */
 	igt_assert(buffer_has(id, dynamic ? "pins=0 " : "pins=1 "));
 
-	for (dir = 0; dir <= VPRIME_HEAP_IMPORT_DIR_FROM_DEVICE; dir++) {
-		igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h, dir,
+	for (dir = 0; dir <= VPRIME_TEST_IMPORT_DIR_FROM_DEVICE; dir++) {
+		igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h, dir,
 					  &st), 0);
-		igt_assert(st.status & VPRIME_HEAP_IMPORT_MAPPED);
+		igt_assert(st.status & VPRIME_TEST_IMPORT_MAPPED);
 		igt_assert(core_stat("mappings") >= 1);
-		igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_UNMAP, h, 0,
+		igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_UNMAP, h, 0,
 					  &st), 0);
-		igt_assert(!(st.status & VPRIME_HEAP_IMPORT_MAPPED));
+		igt_assert(!(st.status & VPRIME_TEST_IMPORT_MAPPED));
 	}
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h, 3, NULL),
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h, 3, NULL),
 		      -EINVAL);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h + 100, 0,
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h + 100, 0,
 				  NULL), -ENOENT);
 
 	/* Detach with a live mapping cleans up too. */
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h, 0, NULL), 0);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h, 0, NULL), 0);
 	import_detach(h);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_QUERY, h, 0, NULL),
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_QUERY, h, 0, NULL),
 		      -ENOENT);
 	igt_assert_eq_u64(core_stat("attachments"), attachments);
 	igt_assert(buffer_has(id, "pins=0 "));
@@ -1120,14 +1170,14 @@ static void test_import(bool dynamic)
 static int __import_read(uint32_t handle, uint64_t offset, uint64_t size,
 			 void *data)
 {
-	struct vprime_heap_import_read args = {
+	struct vprime_test_import_read args = {
 		.handle = handle,
 		.offset = offset,
 		.size = size,
 		.data = to_user_pointer(data),
 	};
 
-	if (ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &args))
+	if (ioctl(tst, VPRIME_TEST_IOCTL_IMPORT_READ, &args))
 		return -errno;
 	return 0;
 }
@@ -1136,13 +1186,13 @@ static int __import_read(uint32_t handle, uint64_t offset, uint64_t size,
 static void device_check(uint32_t h, uint64_t offset, uint64_t size,
 			 uint32_t seed)
 {
-	uint32_t *buf = malloc(VPRIME_HEAP_IMPORT_READ_MAX);
+	uint32_t *buf = malloc(VPRIME_TEST_IMPORT_READ_MAX);
 	uint64_t i, n;
 
 	igt_assert(buf);
 	for (; size; offset += n, size -= n) {
-		n = size < VPRIME_HEAP_IMPORT_READ_MAX ?
-			size : VPRIME_HEAP_IMPORT_READ_MAX;
+		n = size < VPRIME_TEST_IMPORT_READ_MAX ?
+			size : VPRIME_TEST_IMPORT_READ_MAX;
 		igt_assert_eq(__import_read(h, offset, n, buf), 0);
 		for (i = 0; i < n / 4; i++)
 			igt_assert_f(buf[i] == (uint32_t)(seed + offset / 4 + i),
@@ -1164,9 +1214,9 @@ static void test_import_device_read(void)
 	static const struct {
 		uint32_t placement, importer;
 	} cases[] = {
-		{ VPRIME_HEAP_PLACEMENT_SYSTEM, VPRIME_HEAP_IMPORTER_WIDE },
-		{ VPRIME_HEAP_PLACEMENT_SYSTEM, VPRIME_HEAP_IMPORTER_NARROW },
-		{ VPRIME_HEAP_PLACEMENT_LOCAL, VPRIME_HEAP_IMPORTER_WIDE },
+		{ VPRIME_HEAP_PLACEMENT_SYSTEM, VPRIME_TEST_IMPORTER_WIDE },
+		{ VPRIME_HEAP_PLACEMENT_SYSTEM, VPRIME_TEST_IMPORTER_NARROW },
+		{ VPRIME_HEAP_PLACEMENT_LOCAL, VPRIME_TEST_IMPORTER_WIDE },
 	};
 	const uint64_t size = DEVICE_READ_SIZE;
 	unsigned int c;
@@ -1181,18 +1231,18 @@ static void test_import_device_read(void)
 			  cases[c].importer);
 		fill(fd, size, seed);
 		h = import_attach(fd, cases[c].importer, 0);
-		for (dir = VPRIME_HEAP_IMPORT_DIR_BIDIRECTIONAL;
-		     dir <= VPRIME_HEAP_IMPORT_DIR_TO_DEVICE; dir++) {
-			igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP,
+		for (dir = VPRIME_TEST_IMPORT_DIR_BIDIRECTIONAL;
+		     dir <= VPRIME_TEST_IMPORT_DIR_TO_DEVICE; dir++) {
+			igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP,
 						  h, dir, NULL), 0);
 			device_check(h, 0, size, seed);
-			igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_UNMAP,
+			igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_UNMAP,
 						  h, 0, NULL), 0);
 		}
 
 		/* unaligned, across the 1 MiB and 64 KiB chunk boundaries */
-		igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h,
-					  VPRIME_HEAP_IMPORT_DIR_TO_DEVICE,
+		igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h,
+					  VPRIME_TEST_IMPORT_DIR_TO_DEVICE,
 					  NULL), 0);
 		for (off = SZ_1M - 6; off < size; off += 2 * SZ_1M - SZ_64K) {
 			uint64_t n = off + sizeof(part) <= size ?
@@ -1218,20 +1268,20 @@ static void test_import_device_read(void)
 
 static void test_import_device_read_invalid(void)
 {
-	const uint64_t max = VPRIME_HEAP_IMPORT_READ_MAX;
+	const uint64_t max = VPRIME_TEST_IMPORT_READ_MAX;
 	int fd = heap_alloc(2 * SZ_1M, VPRIME_HEAP_PLACEMENT_SYSTEM);
-	struct vprime_heap_import_read args = { 0 };
-	uint32_t h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, 0);
+	struct vprime_test_import_read args = { 0 };
+	uint32_t h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE, 0);
 	char *buf = malloc(max + SZ_4K);
 
 	igt_assert(buf);
 	/* not mapped */
 	igt_assert_eq(__import_read(h, 0, SZ_4K, buf), -ENODATA);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h,
-				  VPRIME_HEAP_IMPORT_DIR_FROM_DEVICE, NULL), 0);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h,
+				  VPRIME_TEST_IMPORT_DIR_FROM_DEVICE, NULL), 0);
 	igt_assert_eq(__import_read(h, 0, SZ_4K, buf), -EINVAL);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h,
-				  VPRIME_HEAP_IMPORT_DIR_TO_DEVICE, NULL), 0);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h,
+				  VPRIME_TEST_IMPORT_DIR_TO_DEVICE, NULL), 0);
 	igt_assert_eq(__import_read(h, 0, SZ_4K, buf), 0);
 
 	igt_assert_eq(__import_read(h, 0, 0, buf), -EINVAL);
@@ -1247,10 +1297,10 @@ static void test_import_device_read_invalid(void)
 	args.size = 4;
 	args.data = to_user_pointer(buf);
 	args.flags = 1;
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &args), -1);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_IMPORT_READ, &args), -1);
 	igt_assert_eq(errno, EINVAL);
 	args.flags = 1u << 31;
-	igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &args), -1);
+	igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_IMPORT_READ, &args), -1);
 	igt_assert_eq(errno, EINVAL);
 
 	import_detach(h);
@@ -1266,10 +1316,10 @@ static void test_fault_attach(void)
 	uint32_t h;
 
 	core_debugfs_write("fail_next_attach", "1");
-	igt_assert_eq(__import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, 0, &h),
+	igt_assert_eq(__import_attach(fd, VPRIME_TEST_IMPORTER_WIDE, 0, &h),
 		      -EBUSY);
 	igt_assert_eq_u64(core_stat("failed_ops"), failed + 1);
-	h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, 0);
+	h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE, 0);
 	import_detach(h);
 	close(fd);
 }
@@ -1277,18 +1327,18 @@ static void test_fault_attach(void)
 static void test_fault_map(void)
 {
 	int fd = heap_alloc(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM);
-	uint32_t h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, 0);
-	struct vprime_heap_import st;
+	uint32_t h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE, 0);
+	struct vprime_test_import st;
 
 	core_debugfs_write("fail_next_map", "1");
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h, 0, &st),
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h, 0, &st),
 		      -ENOMEM);
 	st = import_query(h);
-	igt_assert(!(st.status & VPRIME_HEAP_IMPORT_MAPPED));
+	igt_assert(!(st.status & VPRIME_TEST_IMPORT_MAPPED));
 	/* The framework unpinned after the failed map. */
 	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h, 0, &st), 0);
-	igt_assert(st.status & VPRIME_HEAP_IMPORT_MAPPED);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h, 0, &st), 0);
+	igt_assert(st.status & VPRIME_TEST_IMPORT_MAPPED);
 	import_detach(h);
 	close(fd);
 }
@@ -1301,11 +1351,11 @@ static void test_fault_map_static(void)
 
 	/* The framework maps static importers of dynamic exporters at attach. */
 	core_debugfs_write("fail_next_map", "1");
-	igt_assert_eq(__import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE,
-				      VPRIME_HEAP_IMPORT_STATIC, &h), -ENOMEM);
+	igt_assert_eq(__import_attach(fd, VPRIME_TEST_IMPORTER_WIDE,
+				      VPRIME_TEST_IMPORT_STATIC, &h), -ENOMEM);
 	igt_assert_eq_u64(core_stat("attachments"), attachments);
-	h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE,
-			  VPRIME_HEAP_IMPORT_STATIC);
+	h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE,
+			  VPRIME_TEST_IMPORT_STATIC);
 	import_detach(h);
 	close(fd);
 }
@@ -1342,8 +1392,8 @@ static void test_fault_force_migrate(void)
 
 	/* A static importer pins it: the forced move is refused. */
 	{
-		uint32_t h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE,
-					   VPRIME_HEAP_IMPORT_STATIC);
+		uint32_t h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE,
+					   VPRIME_TEST_IMPORT_STATIC);
 
 		snprintf(cmd, sizeof(cmd), "%llu 1", (unsigned long long)id);
 		igt_assert_eq(__core_debugfs_write("force_migrate", cmd),
@@ -1457,8 +1507,8 @@ static void test_migrate_busy_static(void)
 {
 	uint64_t id;
 	int fd = heap_alloc_id(SZ_4K, VPRIME_HEAP_PLACEMENT_SYSTEM, &id);
-	uint32_t h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE,
-				   VPRIME_HEAP_IMPORT_STATIC);
+	uint32_t h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE,
+				   VPRIME_TEST_IMPORT_STATIC);
 
 	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), -EBUSY);
 	igt_assert(buffer_has(id, "placement=system"));
@@ -1474,9 +1524,9 @@ static void test_migrate_waits_fences(void)
 	int sf = export_sync_file(fd, DMA_BUF_SYNC_WRITE);
 
 	igt_fork(child, 1) {
-		/* The heap file (and its fence handles) is shared by fork. */
+		/* The test file (and its fence handles) is shared by fork. */
 		usleep(200 * 1000);
-		igt_assert_eq(__fence_signal(heap, h, 0), 0);
+		igt_assert_eq(__fence_signal(tst, h, 0), 0);
 	}
 	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
 	/* The migration returned only once the read fence had signalled. */
@@ -1491,14 +1541,14 @@ static void test_migrate_dynamic_importer(void)
 	const size_t size = 8 * SZ_4K;
 	uint64_t id;
 	int fd = heap_alloc_id(size, VPRIME_HEAP_PLACEMENT_SYSTEM, &id);
-	uint32_t h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, 0);
-	struct vprime_heap_import st;
+	uint32_t h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE, 0);
+	struct vprime_test_import st;
 	int ret;
 
 	fill(fd, size, 5);
 	/* Attached and mapped once, then idle: the importer is notified. */
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h, 0, NULL), 0);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_UNMAP, h, 0, NULL),
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h, 0, NULL), 0);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_UNMAP, h, 0, NULL),
 		      0);
 	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
 	st = import_query(h);
@@ -1507,8 +1557,8 @@ static void test_migrate_dynamic_importer(void)
 	check(fd, size, 5);
 
 	/* Lazy re-map after the move. */
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h, 0, &st), 0);
-	igt_assert(st.status & VPRIME_HEAP_IMPORT_MAPPED);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h, 0, &st), 0);
+	igt_assert(st.status & VPRIME_TEST_IMPORT_MAPPED);
 
 	/*
 	 * While mapped: without CONFIG_DMABUF_MOVE_NOTIFY the framework pinned
@@ -1519,12 +1569,12 @@ static void test_migrate_dynamic_importer(void)
 	st = import_query(h);
 	if (ret == -EBUSY) {
 		igt_info("mapped dynamic importer pins (MOVE_NOTIFY off)\n");
-		igt_assert(st.status & VPRIME_HEAP_IMPORT_MAPPED);
+		igt_assert(st.status & VPRIME_TEST_IMPORT_MAPPED);
 		igt_assert_eq_u32(st.invalidations, 1);
 		igt_assert(buffer_has(id, "placement=local"));
 	} else {
 		igt_assert_eq(ret, 0);
-		igt_assert(!(st.status & VPRIME_HEAP_IMPORT_MAPPED));
+		igt_assert(!(st.status & VPRIME_TEST_IMPORT_MAPPED));
 		igt_assert_eq_u32(st.invalidations, 2);
 		igt_assert(buffer_has(id, "placement=system"));
 	}
@@ -1542,13 +1592,13 @@ static void test_migrate_narrow_importer(void)
 
 	fill(fd, size, 9);
 	/* The 32-bit device can't reach the local pool: attach moves it. */
-	h = import_attach(fd, VPRIME_HEAP_IMPORTER_NARROW, 0);
+	h = import_attach(fd, VPRIME_TEST_IMPORTER_NARROW, 0);
 	igt_assert(buffer_has(id, "placement=system"));
-	igt_assert(buffer_has(id, "vprime-core-importer.1:dynamic"));
+	igt_assert(buffer_has(id, "vprime-test-importer.1:dynamic"));
 	check(fd, size, 9);
 	/* ... and a move that would strand it is refused. */
 	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), -EBUSY);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h, 0, NULL), 0);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h, 0, NULL), 0);
 	import_detach(h);
 	igt_assert_eq(__migrate(fd, VPRIME_HEAP_PLACEMENT_LOCAL), 0);
 	close(fd);
@@ -1561,14 +1611,14 @@ static void test_attach_narrow_pinned(void)
 	uint32_t pin, h;
 
 	/* A static importer pins the buffer in the local pool. */
-	pin = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE,
-			    VPRIME_HEAP_IMPORT_STATIC);
-	igt_assert_eq(__import_attach(fd, VPRIME_HEAP_IMPORTER_NARROW, 0, &h),
+	pin = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE,
+			    VPRIME_TEST_IMPORT_STATIC);
+	igt_assert_eq(__import_attach(fd, VPRIME_TEST_IMPORTER_NARROW, 0, &h),
 		      -EBUSY);
 	igt_assert(buffer_has(id, "placement=local"));
 	igt_assert_eq_u64(core_stat("attachments"), attachments + 1);
 	import_detach(pin);
-	h = import_attach(fd, VPRIME_HEAP_IMPORTER_NARROW, 0);
+	h = import_attach(fd, VPRIME_TEST_IMPORTER_NARROW, 0);
 	igt_assert(buffer_has(id, "placement=system"));
 	import_detach(h);
 	close(fd);
@@ -1587,14 +1637,14 @@ static void test_attach_small_segments(void)
 	for (p = 0; p <= VPRIME_HEAP_PLACEMENT_LOCAL; p++) {
 		int fd = heap_alloc(SZ_4K, p);
 
-		igt_assert_eq(__import_attach(fd, VPRIME_HEAP_IMPORTER_SMALL_SEG,
+		igt_assert_eq(__import_attach(fd, VPRIME_TEST_IMPORTER_SMALL_SEG,
 					      0, &h), -EINVAL);
-		igt_assert_eq(__import_attach(fd, VPRIME_HEAP_IMPORTER_SMALL_SEG,
-					      VPRIME_HEAP_IMPORT_STATIC, &h),
+		igt_assert_eq(__import_attach(fd, VPRIME_TEST_IMPORTER_SMALL_SEG,
+					      VPRIME_TEST_IMPORT_STATIC, &h),
 			      -EINVAL);
 		igt_assert_eq_u64(core_stat("attachments"), attachments);
 		/* the others still attach */
-		h = import_attach(fd, VPRIME_HEAP_IMPORTER_WIDE, 0);
+		h = import_attach(fd, VPRIME_TEST_IMPORTER_WIDE, 0);
 		import_detach(h);
 		close(fd);
 	}
@@ -1707,7 +1757,7 @@ static void test_stress_concurrent(void)
 	/* Importers: dynamic and static, wide and narrow. */
 	igt_fork(child, 2) {
 		igt_until_timeout(3) {
-			uint32_t flags = child ? VPRIME_HEAP_IMPORT_STATIC : 0;
+			uint32_t flags = child ? VPRIME_TEST_IMPORT_STATIC : 0;
 			uint32_t importer = rand() & 1;
 			uint32_t h;
 			int ret;
@@ -1716,11 +1766,11 @@ static void test_stress_concurrent(void)
 			igt_assert_f(ok_or_busy(ret), "attach: %d\n", ret);
 			if (ret)
 				continue;
-			ret = __import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, h,
+			ret = __import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, h,
 					  rand() % 3, NULL);
 			igt_assert_eq(ret, 0);
 			if (rand() & 1)
-				igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_UNMAP,
+				igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_UNMAP,
 							  h, 0, NULL), 0);
 			import_detach(h);
 		}
@@ -1791,18 +1841,18 @@ static void leak_workload(void)
 	ptr = mmap_buf(sys, 4 * SZ_4K, PROT_READ | PROT_WRITE, 0);
 	fence = fence_attach(sys, true);
 	sf = export_sync_file(sys, DMA_BUF_SYNC_RW);
-	dyn = import_attach(sys, VPRIME_HEAP_IMPORTER_WIDE, 0);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, dyn, 0, NULL), 0);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP,
-				  import_attach(local, VPRIME_HEAP_IMPORTER_WIDE,
-						VPRIME_HEAP_IMPORT_STATIC),
+	dyn = import_attach(sys, VPRIME_TEST_IMPORTER_WIDE, 0);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, dyn, 0, NULL), 0);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP,
+				  import_attach(local, VPRIME_TEST_IMPORTER_WIDE,
+						VPRIME_TEST_IMPORT_STATIC),
 				  0, NULL), 0);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_UNMAP, dyn, 0, NULL),
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_UNMAP, dyn, 0, NULL),
 		      0);
 	core_debugfs_write("fail_next_map", "1");
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, dyn, 1, NULL),
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, dyn, 1, NULL),
 		      -ENOMEM);
-	igt_assert_eq(__import_op(VPRIME_HEAP_IOCTL_IMPORT_MAP, dyn, 1, NULL), 0);
+	igt_assert_eq(__import_op(VPRIME_TEST_IOCTL_IMPORT_MAP, dyn, 1, NULL), 0);
 	fence_signal(fence, 0);
 	munmap(ptr, 4 * SZ_4K);
 	/* Left to close(): the dynamic and static imports, a fence. */
@@ -1847,8 +1897,10 @@ static void test_leak_check(void)
 	int tries;
 
 	leak_workload();
+	close(tst);
 	close(heap);
 	heap = vprime_heap_open();
+	tst = vprime_test_open();
 
 	for (tries = 0; tries < 50 && !leak_settled(false); tries++)
 		usleep(100 * 1000);
@@ -1888,6 +1940,7 @@ igt_main
 {
 	igt_fixture {
 		heap = vprime_heap_open();
+		tst = vprime_test_open();
 		igt_require_f(access(CORE_DEBUGFS "/stats", R_OK) == 0,
 			      "no vprime_core debugfs\n");
 		reset_faults(0);
@@ -2095,11 +2148,15 @@ igt_main
 	igt_subtest("fence-error")
 		test_fence_error();
 
-	igt_describe("Closing the heap file cancels its fences.");
+	igt_describe("FENCE_ATTACH refuses a conflicting fence with -EBUSY.");
+	igt_subtest("fence-attach-busy")
+		test_fence_attach_busy();
+
+	igt_describe("Closing the test file cancels its fences.");
 	igt_subtest("fence-close-cancels")
 		test_fence_close_cancels();
 
-	igt_describe("An unsignalled heap fence times out with -ETIMEDOUT.");
+	igt_describe("An unsignalled test fence times out with -ETIMEDOUT.");
 	igt_subtest("fence-timeout")
 		test_fence_timeout();
 
@@ -2188,6 +2245,8 @@ igt_main
 	igt_subtest("leak-check")
 		test_leak_check();
 
-	igt_fixture
+	igt_fixture {
+		close(tst);
 		close(heap);
+	}
 }

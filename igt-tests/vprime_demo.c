@@ -35,10 +35,12 @@
  *              --sourcetree/--dkmstree; a build under TCG would take over
  *              15 minutes) passed for exactly the current sources and the
  *              running kernel, and the modules dkms built carry this
- *              kernel's vermagic and vprime's dependency.
+ *              kernel's vermagic and vprime's dependency; it did not
+ *              build the test module.
  *
  * SUBTEST: modinfo-params
- * Description: For vprime_core.ko and vprime.ko, `modinfo -p` lists every
+ * Description: For vprime_core.ko, vprime.ko and the test module
+ *              vprime_test.ko, `modinfo -p` lists every
  *              parameter the loaded module has in sysfs, each with a
  *              description that states its default.
  */
@@ -489,5 +491,7 @@ igt_main
 	igt_subtest("modinfo-params") {
 		check_module_params("dma-buf-core/vprime_core.ko", "vprime_core");
 		check_module_params("drm-driver/vprime.ko", "vprime");
+		check_module_params("dma-buf-core/test/vprime_test.ko",
+				    "vprime_test");
 	}
 }

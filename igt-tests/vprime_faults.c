@@ -86,6 +86,7 @@
 #include "vprime_igt.h"
 #include "drm/vprime_drm.h"
 #include "linux/vprime_heap.h"
+#include "linux/vprime_test.h"
 
 IGT_TEST_DESCRIPTION("Fault campaigns over GPU -> display sharing: debugfs "
 		     "fault points, hang recovery, SIGKILL, fail-nth.");
@@ -603,36 +604,36 @@ static void test_share_fail_map(void)
 {
 	struct env e;
 	struct frame f;
-	struct vprime_heap_import imp = { 0 };
-	int heap, fence;
+	struct vprime_test_import imp = { 0 };
+	int tst, fence;
 
 	env_open(&e);
-	heap = vprime_heap_open();
+	tst = vprime_test_open();
 	igt_assert_eq(__frame_share(e.gpu, &e.k, &f), 0);
 	fence = gpu_fill(e.gpu, f.gpu_handle, e.k.w, e.k.h, 0xff00aa00, 0);
 	igt_assert_eq(__kms_commit(&e.k, f.fb, fence, true), 0);
 	close(fence);
 	imp.fd = (uint32_t)f.dmabuf;
-	imp.importer = VPRIME_HEAP_IMPORTER_WIDE;
-	igt_assert_eq(xioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH, &imp), 0);
+	imp.importer = VPRIME_TEST_IMPORTER_WIDE;
+	igt_assert_eq(xioctl(tst, VPRIME_TEST_IOCTL_IMPORT_ATTACH, &imp), 0);
 
 	igt_assert_eq(core_write("fail_next_map", "1"), 0);
-	igt_assert_eq(xioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_MAP, &imp), -ENOMEM);
+	igt_assert_eq(xioctl(tst, VPRIME_TEST_IOCTL_IMPORT_MAP, &imp), -ENOMEM);
 	igt_assert_eq(core_read("fail_next_map", NULL), 0);
-	igt_assert_eq(xioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_QUERY, &imp), 0);
-	igt_assert(!(imp.status & VPRIME_HEAP_IMPORT_MAPPED));
+	igt_assert_eq(xioctl(tst, VPRIME_TEST_IOCTL_IMPORT_QUERY, &imp), 0);
+	igt_assert(!(imp.status & VPRIME_TEST_IMPORT_MAPPED));
 	/* the display and the GPU carry on; the retry maps */
 	fence = gpu_fill(e.gpu, f.gpu_handle, e.k.w, e.k.h, 0xff00bb00, 0);
 	igt_assert_eq(__kms_commit(&e.k, f.fb, fence, false), 0);
 	igt_assert(kms_wait_flip(&e.k, 10000));
 	close(fence);
-	igt_assert_eq(xioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_MAP, &imp), 0);
-	igt_assert_eq(xioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_QUERY, &imp), 0);
-	igt_assert(imp.status & VPRIME_HEAP_IMPORT_MAPPED);
+	igt_assert_eq(xioctl(tst, VPRIME_TEST_IOCTL_IMPORT_MAP, &imp), 0);
+	igt_assert_eq(xioctl(tst, VPRIME_TEST_IOCTL_IMPORT_QUERY, &imp), 0);
+	igt_assert(imp.status & VPRIME_TEST_IMPORT_MAPPED);
 	igt_assert_eq_u32(dmabuf_pixel(f.dmabuf, (size_t)e.k.w * e.k.h * 4, 0),
 			  0xff00bb00);
-	igt_assert_eq(xioctl(heap, VPRIME_HEAP_IOCTL_IMPORT_DETACH, &imp), 0);
-	close(heap);
+	igt_assert_eq(xioctl(tst, VPRIME_TEST_IOCTL_IMPORT_DETACH, &imp), 0);
+	close(tst);
 	frame_release(e.gpu, &e.k, &f);
 	env_close_check(&e);
 }
@@ -1151,10 +1152,10 @@ static void nth_report(const char *what, struct nth_stats *st)
 
 /* heap ops */
 struct heap_ctx {
-	int heap, buf, sf;
+	int heap, test, buf, sf;
 	uint32_t handle;
 	struct vprime_heap_alloc alloc;
-	struct vprime_heap_import imp;
+	struct vprime_test_import imp;
 	unsigned int which;
 	uint32_t data[65536 / 4];	/* IMPORT_READ's destination */
 };
@@ -1172,15 +1173,15 @@ static void heap_setup(void *p)
 	/* these need an attached import */
 	if ((c->which >= 4 && c->which <= 7) || c->which == 12) {
 		c->imp.fd = (uint32_t)c->buf;
-		igt_assert_eq(xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH, &c->imp), 0);
+		igt_assert_eq(xioctl(c->test, VPRIME_TEST_IOCTL_IMPORT_ATTACH, &c->imp), 0);
 		if (c->which == 6 || c->which == 12) {	/* unmap, read need a map */
-			igt_assert_eq(xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_MAP, &c->imp), 0);
+			igt_assert_eq(xioctl(c->test, VPRIME_TEST_IOCTL_IMPORT_MAP, &c->imp), 0);
 		}
 	}
 	if (c->which == 3) {	/* signal needs a fence */
-		struct vprime_heap_fence_attach fa = { .fd = (uint32_t)c->buf };
+		struct vprime_test_fence_attach fa = { .fd = (uint32_t)c->buf };
 
-		igt_assert_eq(xioctl(c->heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &fa), 0);
+		igt_assert_eq(xioctl(c->test, VPRIME_TEST_IOCTL_FENCE_ATTACH, &fa), 0);
 		c->handle = fa.handle;
 	}
 	if (c->which == 11) {	/* import-sync-file needs a sync_file */
@@ -1195,12 +1196,12 @@ static int heap_call(void *p)
 {
 	struct heap_ctx *c = p;
 	struct vprime_heap_migrate m = { .fd = (uint32_t)c->buf, .placement = 1 };
-	struct vprime_heap_fence_attach fa = { .fd = (uint32_t)c->buf };
-	struct vprime_heap_fence_signal fs = { .handle = c->handle };
+	struct vprime_test_fence_attach fa = { .fd = (uint32_t)c->buf };
+	struct vprime_test_fence_signal fs = { .handle = c->handle };
 	struct dma_buf_sync s = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW };
 	struct dma_buf_export_sync_file e = { .flags = DMA_BUF_SYNC_RW };
 	struct dma_buf_import_sync_file i = { .flags = DMA_BUF_SYNC_WRITE, .fd = c->sf };
-	struct vprime_heap_import_read rd = { 0 };
+	struct vprime_test_import_read rd = { 0 };
 	int ret;
 
 	switch (c->which) {
@@ -1209,17 +1210,17 @@ static int heap_call(void *p)
 		return xioctl(c->heap, VPRIME_HEAP_IOCTL_ALLOC, &c->alloc);
 	case 1: return xioctl(c->heap, VPRIME_HEAP_IOCTL_MIGRATE, &m);
 	case 2:
-		ret = xioctl(c->heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &fa);
+		ret = xioctl(c->test, VPRIME_TEST_IOCTL_FENCE_ATTACH, &fa);
 		c->handle = fa.handle;
 		return ret;
-	case 3: return xioctl(c->heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &fs);
-	case 4: return xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_MAP, &c->imp);
-	case 5: return xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_QUERY, &c->imp);
-	case 6: return xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_UNMAP, &c->imp);
-	case 7: return xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_DETACH, &c->imp);
+	case 3: return xioctl(c->test, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &fs);
+	case 4: return xioctl(c->test, VPRIME_TEST_IOCTL_IMPORT_MAP, &c->imp);
+	case 5: return xioctl(c->test, VPRIME_TEST_IOCTL_IMPORT_QUERY, &c->imp);
+	case 6: return xioctl(c->test, VPRIME_TEST_IOCTL_IMPORT_UNMAP, &c->imp);
+	case 7: return xioctl(c->test, VPRIME_TEST_IOCTL_IMPORT_DETACH, &c->imp);
 	case 8:
-		c->imp = (struct vprime_heap_import){ .fd = (uint32_t)c->buf };
-		return xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH, &c->imp);
+		c->imp = (struct vprime_test_import){ .fd = (uint32_t)c->buf };
+		return xioctl(c->test, VPRIME_TEST_IOCTL_IMPORT_ATTACH, &c->imp);
 	case 9:
 		ret = xioctl(c->buf, DMA_BUF_IOCTL_SYNC, &s);
 		if (!ret) {
@@ -1237,7 +1238,7 @@ static int heap_call(void *p)
 		rd.handle = c->imp.handle;
 		rd.size = sizeof(c->data);
 		rd.data = to_user_pointer(c->data);
-		return xioctl(c->heap, VPRIME_HEAP_IOCTL_IMPORT_READ, &rd);
+		return xioctl(c->test, VPRIME_TEST_IOCTL_IMPORT_READ, &rd);
 	}
 }
 
@@ -1248,9 +1249,9 @@ static void heap_undo(void *p, int ret)
 	if (c->which == 0 && !ret)
 		close((int)c->alloc.fd);
 	if (c->which == 2 && !ret) {
-		struct vprime_heap_fence_signal fs = { .handle = c->handle };
+		struct vprime_test_fence_signal fs = { .handle = c->handle };
 
-		xioctl(c->heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &fs);
+		xioctl(c->test, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &fs);
 	}
 	if (c->sf >= 0)
 		close(c->sf);
@@ -1275,9 +1276,11 @@ static void test_fail_nth_heap(void)
 		struct heap_ctx c = { .which = w };
 		struct nth_op op = { heap_names[w], heap_setup, heap_call, heap_undo };
 
-		/* a fresh heap file per op: imports and fences die with it */
+		/* fresh files per op: imports and fences die with them */
 		c.heap = vprime_heap_open();
+		c.test = vprime_test_open();
 		run_nth(&op, &c, st);
+		close(c.test);
 		close(c.heap);
 	}
 	nth_report("heap", st);

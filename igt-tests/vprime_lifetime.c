@@ -48,6 +48,13 @@
  * Description: Unloading vprime.ko (and vprime_core.ko) is refused while
  *              another process holds a shared buffer; after it exits both
  *              unload, and load again with the same parameters and devices.
+ *
+ * SUBTEST: test-module-deps
+ * Description: The test module vprime_test.ko holds vprime_core.ko: with
+ *              vprime.ko gone, unloading the core is still refused while
+ *              the test module is loaded (it is the core's holder), and the
+ *              test module alone, without the core, does not load (unknown
+ *              symbols, ENOENT, logged). Everything loads again after.
  */
 
 #include <dirent.h>
@@ -659,6 +666,7 @@ static void unload_and_reload(const char *core_ko, const char *drv_ko)
 	vprime_modules_unload();
 
 	vprime_module_load(core_ko, core_params);
+	vprime_test_module_load();
 	vprime_module_load(drv_ko, drv_params);
 	igt_assert_eq(vprime_count_devices(VPRIME_GPU_DRIVER), gpus);
 	igt_assert_eq(vprime_count_devices(VPRIME_KMS_DRIVER), displays);
@@ -732,6 +740,43 @@ static void test_module_unload(void)
 	unload_and_reload(core_ko, drv_ko);
 }
 
+static void test_test_module_deps(void)
+{
+	char core_ko[256], drv_ko[256], core_params[1024], drv_params[1024];
+	int gpus = vprime_count_devices(VPRIME_GPU_DRIVER);
+	struct stat st;
+	int kmsg, ret;
+
+	vprime_modules_require(core_ko, drv_ko, sizeof(core_ko));
+	igt_require(vprime_module_loaded("vprime_test"));
+	igt_assert_f(stat("/sys/module/vprime_core/holders/vprime_test", &st) == 0,
+		     "vprime_test is not a holder of vprime_core\n");
+	vprime_module_params("vprime_core", core_params, sizeof(core_params));
+	vprime_module_params("vprime", drv_params, sizeof(drv_params));
+
+	/* only the test module holds the core now */
+	igt_assert_eq(__vprime_module_unload("vprime"), 0);
+	try_unload_refused("vprime_core");
+
+	/* the test module alone: its core symbols are unknown */
+	vprime_modules_unload();
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	igt_assert_lte(0, kmsg);
+	lseek(kmsg, 0, SEEK_END);
+	ret = __vprime_module_load(vprime_test_module_file(), "");
+	igt_assert_f(ret == -ENOENT, "loading vprime_test without vprime_core: %s, expected ENOENT\n",
+		     strerror(-ret));
+	igt_assert(!vprime_module_loaded("vprime_test"));
+	igt_assert_f(vprime_kmsg_has(kmsg, "vprime_test: Unknown symbol"),
+		     "no \"vprime_test: Unknown symbol\" in the kernel log\n");
+	close(kmsg);
+
+	vprime_module_load(core_ko, core_params);
+	vprime_test_module_load();
+	vprime_module_load(drv_ko, drv_params);
+	igt_assert_eq(vprime_count_devices(VPRIME_GPU_DRIVER), gpus);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -773,4 +818,9 @@ igt_main
 		     "shared buffer, and unblocked once it exits.");
 	igt_subtest("module-unload")
 		test_module_unload();
+
+	igt_describe("The test module holds the core (unloading the core under "
+		     "it is refused) and does not load without it.");
+	igt_subtest("test-module-deps")
+		test_test_module_deps();
 }

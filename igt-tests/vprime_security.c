@@ -66,6 +66,7 @@
 #include "vprime_igt.h"
 #include "vprime_gpu_igt.h"
 #include "linux/vprime_heap.h"
+#include "linux/vprime_test.h"
 
 IGT_TEST_DESCRIPTION("Isolation of vprime's nodes: render clients can't reach "
 		     "KMS, handles/offsets/fdinfo are per file, buffers are "
@@ -374,6 +375,7 @@ static void test_flink_not_offered(void)
 
 struct heap_fixture {
 	int heap;
+	int test;
 	int buf;
 };
 
@@ -382,6 +384,7 @@ static void heap_fixture(struct heap_fixture *f)
 	struct vprime_heap_alloc a = { .size = 4096 };
 
 	f->heap = vprime_heap_open();
+	f->test = vprime_test_open();
 	igt_assert_eq(ioctl_err(f->heap, VPRIME_HEAP_IOCTL_ALLOC, &a), 0);
 	f->buf = (int)a.fd;
 }
@@ -389,6 +392,7 @@ static void heap_fixture(struct heap_fixture *f)
 static void heap_fixture_fini(struct heap_fixture *f)
 {
 	close(f->buf);
+	close(f->test);
 	close(f->heap);
 }
 
@@ -398,35 +402,35 @@ enum import_field { F_FLAGS, F_PAD, F_DIRECTION, F_IMPORTER };
 static void test_import_field(unsigned long req, enum import_field field)
 {
 	struct heap_fixture f;
-	struct vprime_heap_import a = { 0 }, q = { 0 };
+	struct vprime_test_import a = { 0 }, q = { 0 };
 
 	heap_fixture(&f);
 	a.fd = (uint32_t)f.buf;
-	if (req != VPRIME_HEAP_IOCTL_IMPORT_ATTACH) {
-		igt_assert_eq(ioctl_err(f.heap, VPRIME_HEAP_IOCTL_IMPORT_ATTACH, &a), 0);
+	if (req != VPRIME_TEST_IOCTL_IMPORT_ATTACH) {
+		igt_assert_eq(ioctl_err(f.test, VPRIME_TEST_IOCTL_IMPORT_ATTACH, &a), 0);
 		a.fd = 0;
 	}
 	switch (field) {
 	case F_FLAGS:
-		a.flags = req == VPRIME_HEAP_IOCTL_IMPORT_ATTACH ? 1u << 1 : 1;
+		a.flags = req == VPRIME_TEST_IOCTL_IMPORT_ATTACH ? 1u << 1 : 1;
 		break;
 	case F_PAD:
 		a.pad = 1;
 		break;
 	case F_DIRECTION:
-		a.direction = req == VPRIME_HEAP_IOCTL_IMPORT_MAP ?
-			VPRIME_HEAP_IMPORT_DIR_FROM_DEVICE + 1 : 1;
+		a.direction = req == VPRIME_TEST_IOCTL_IMPORT_MAP ?
+			VPRIME_TEST_IMPORT_DIR_FROM_DEVICE + 1 : 1;
 		break;
 	case F_IMPORTER:
-		a.importer = VPRIME_HEAP_IMPORTER_SMALL_SEG + 1;
+		a.importer = VPRIME_TEST_IMPORTER_SMALL_SEG + 1;
 		break;
 	}
-	igt_assert_eq(ioctl_err(f.heap, req, &a), -EINVAL);
-	if (req != VPRIME_HEAP_IOCTL_IMPORT_ATTACH) {
+	igt_assert_eq(ioctl_err(f.test, req, &a), -EINVAL);
+	if (req != VPRIME_TEST_IOCTL_IMPORT_ATTACH) {
 		/* the import is still there and unmapped */
 		q.handle = a.handle;
-		igt_assert_eq(ioctl_err(f.heap, VPRIME_HEAP_IOCTL_IMPORT_QUERY, &q), 0);
-		igt_assert(!(q.status & VPRIME_HEAP_IMPORT_MAPPED));
+		igt_assert_eq(ioctl_err(f.test, VPRIME_TEST_IOCTL_IMPORT_QUERY, &q), 0);
+		igt_assert(!(q.status & VPRIME_TEST_IMPORT_MAPPED));
 	}
 	heap_fixture_fini(&f);
 }
@@ -434,19 +438,19 @@ static void test_import_field(unsigned long req, enum import_field field)
 static void test_fence_signal_error(uint32_t error)
 {
 	struct heap_fixture f;
-	struct vprime_heap_fence_attach fa = { 0 };
-	struct vprime_heap_fence_signal fs = { 0 };
+	struct vprime_test_fence_attach fa = { 0 };
+	struct vprime_test_fence_signal fs = { 0 };
 
 	heap_fixture(&f);
 	fa.fd = (uint32_t)f.buf;
-	igt_assert_eq(ioctl_err(f.heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &fa), 0);
+	igt_assert_eq(ioctl_err(f.test, VPRIME_TEST_IOCTL_FENCE_ATTACH, &fa), 0);
 	fs.handle = fa.handle;
 	fs.error = error;
-	igt_assert_eq(ioctl_err(f.heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &fs), -EINVAL);
+	igt_assert_eq(ioctl_err(f.test, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &fs), -EINVAL);
 	/* the fence is still there: a good signal works once */
 	fs.error = 0;
-	igt_assert_eq(ioctl_err(f.heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &fs), 0);
-	igt_assert_eq(ioctl_err(f.heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &fs), -ENOENT);
+	igt_assert_eq(ioctl_err(f.test, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &fs), 0);
+	igt_assert_eq(ioctl_err(f.test, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &fs), -ENOENT);
 	heap_fixture_fini(&f);
 }
 
@@ -468,21 +472,21 @@ static const struct {
 	unsigned long req;
 	enum import_field field;
 } import_cases[] = {
-	{ "import-attach-flags", VPRIME_HEAP_IOCTL_IMPORT_ATTACH, F_FLAGS },
-	{ "import-attach-pad", VPRIME_HEAP_IOCTL_IMPORT_ATTACH, F_PAD },
-	{ "import-attach-direction", VPRIME_HEAP_IOCTL_IMPORT_ATTACH, F_DIRECTION },
-	{ "import-attach-importer", VPRIME_HEAP_IOCTL_IMPORT_ATTACH, F_IMPORTER },
-	{ "import-map-flags", VPRIME_HEAP_IOCTL_IMPORT_MAP, F_FLAGS },
-	{ "import-map-pad", VPRIME_HEAP_IOCTL_IMPORT_MAP, F_PAD },
-	{ "import-unmap-flags", VPRIME_HEAP_IOCTL_IMPORT_UNMAP, F_FLAGS },
-	{ "import-unmap-pad", VPRIME_HEAP_IOCTL_IMPORT_UNMAP, F_PAD },
-	{ "import-unmap-direction", VPRIME_HEAP_IOCTL_IMPORT_UNMAP, F_DIRECTION },
-	{ "import-detach-flags", VPRIME_HEAP_IOCTL_IMPORT_DETACH, F_FLAGS },
-	{ "import-detach-pad", VPRIME_HEAP_IOCTL_IMPORT_DETACH, F_PAD },
-	{ "import-detach-direction", VPRIME_HEAP_IOCTL_IMPORT_DETACH, F_DIRECTION },
-	{ "import-query-flags", VPRIME_HEAP_IOCTL_IMPORT_QUERY, F_FLAGS },
-	{ "import-query-pad", VPRIME_HEAP_IOCTL_IMPORT_QUERY, F_PAD },
-	{ "import-query-direction", VPRIME_HEAP_IOCTL_IMPORT_QUERY, F_DIRECTION },
+	{ "import-attach-flags", VPRIME_TEST_IOCTL_IMPORT_ATTACH, F_FLAGS },
+	{ "import-attach-pad", VPRIME_TEST_IOCTL_IMPORT_ATTACH, F_PAD },
+	{ "import-attach-direction", VPRIME_TEST_IOCTL_IMPORT_ATTACH, F_DIRECTION },
+	{ "import-attach-importer", VPRIME_TEST_IOCTL_IMPORT_ATTACH, F_IMPORTER },
+	{ "import-map-flags", VPRIME_TEST_IOCTL_IMPORT_MAP, F_FLAGS },
+	{ "import-map-pad", VPRIME_TEST_IOCTL_IMPORT_MAP, F_PAD },
+	{ "import-unmap-flags", VPRIME_TEST_IOCTL_IMPORT_UNMAP, F_FLAGS },
+	{ "import-unmap-pad", VPRIME_TEST_IOCTL_IMPORT_UNMAP, F_PAD },
+	{ "import-unmap-direction", VPRIME_TEST_IOCTL_IMPORT_UNMAP, F_DIRECTION },
+	{ "import-detach-flags", VPRIME_TEST_IOCTL_IMPORT_DETACH, F_FLAGS },
+	{ "import-detach-pad", VPRIME_TEST_IOCTL_IMPORT_DETACH, F_PAD },
+	{ "import-detach-direction", VPRIME_TEST_IOCTL_IMPORT_DETACH, F_DIRECTION },
+	{ "import-query-flags", VPRIME_TEST_IOCTL_IMPORT_QUERY, F_FLAGS },
+	{ "import-query-pad", VPRIME_TEST_IOCTL_IMPORT_QUERY, F_PAD },
+	{ "import-query-direction", VPRIME_TEST_IOCTL_IMPORT_QUERY, F_DIRECTION },
 };
 
 igt_main

@@ -155,6 +155,7 @@
 #include "vprime_gpu_igt.h"
 #include "vprime_kms_util.h"
 #include "linux/vprime_heap.h"
+#include "linux/vprime_test.h"
 
 IGT_TEST_DESCRIPTION("Job submission on the vprime GPU: FILL, COPY, PATTERN, "
 		     "bad input, hang timeout and recovery, killed clients.");
@@ -546,20 +547,21 @@ enum kill_mode {
 
 /*
  * The child's setup for @mode; it then reports ready and sleeps. For
- * KILL_OWN_HEAP_FENCE it opens its heap file before its GPU file: an
- * exiting task releases its files last-opened first, so the GPU file goes
- * first, while the heap fence its job waits for is still unsignalled, and
+ * KILL_OWN_HEAP_FENCE it opens its test file (/dev/vprime_test) before its
+ * GPU file: an exiting task releases its files last-opened first, so the
+ * GPU file goes first, while the test fence its job waits for is still
+ * unsignalled, and
  * only the fence's timeout can end that wait.
  */
 static void kill_child(enum kill_mode mode, int ready)
 {
-	int heap = mode == KILL_OWN_HEAP_FENCE ? vprime_heap_open() : -1;
+	int tst = mode == KILL_OWN_HEAP_FENCE ? vprime_test_open() : -1;
 	int cfd = vprime_open_gpu_render(0);
 	uint32_t bo = vprime_gpu_bo_create(cfd, SZ);
 	struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE, W, H, 1);
 	struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
-	struct vprime_heap_fence_attach fa = {
-		.flags = VPRIME_HEAP_FENCE_WRITE,
+	struct vprime_test_fence_attach fa = {
+		.flags = VPRIME_TEST_FENCE_WRITE,
 	};
 
 	switch (mode) {
@@ -569,9 +571,9 @@ static void kill_child(enum kill_mode mode, int ready)
 		__vprime_gpu_bo_wait(cfd, bo, 0, UINT64_MAX);
 		_exit(1);
 	case KILL_OWN_HEAP_FENCE:
-		igt_assert_lt(heap, cfd);
+		igt_assert_lt(tst, cfd);
 		fa.fd = prime_handle_to_fd(cfd, bo);
-		igt_assert_eq(ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &fa), 0);
+		igt_assert_eq(ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &fa), 0);
 		vprime_gpu_submit(cfd, &args);
 		break;
 	case KILL_BUSY:
@@ -617,7 +619,7 @@ static void test_kill(int fd, enum kill_mode mode)
 	fences = vprime_core_stat("live_fences");
 
 	if (mode == KILL_OWN_HEAP_FENCE)
-		vprime_heap_set_fence_timeout(1000);
+		vprime_test_set_fence_timeout(1000);
 	igt_assert_eq(pipe(p), 0);
 	pid = fork();
 	igt_assert(pid >= 0);
@@ -642,7 +644,7 @@ static void test_kill(int fd, enum kill_mode mode)
 
 	check_freed(fd, live, bytes, fences);
 	if (mode == KILL_OWN_HEAP_FENCE)
-		vprime_heap_restore_fence_timeout();
+		vprime_test_restore_fence_timeout();
 	check_device_works(fd);
 }
 

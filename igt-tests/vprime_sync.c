@@ -106,7 +106,9 @@
  * Description: An unsignalled fence signals itself at its deadline; signalling it then gives -ETIMEDOUT.
  *
  * SUBTEST: fence-close
- * Description: Closing a file signals its fences.
+ * Description: Closing a file signals its fences, with the error
+ *              -ECANCELED (the core's userspace-fence policy), and the job
+ *              that waited for one runs.
  */
 
 #include <errno.h>
@@ -118,7 +120,11 @@
 #include "igt.h"
 #include "vprime_igt.h"
 #include "vprime_gpu_igt.h"
+#include "vprime_kms_util.h"
+#include "sw_sync.h"
+#include <linux/dma-buf.h>
 #include "linux/vprime_heap.h"
+#include "linux/vprime_test.h"
 
 IGT_TEST_DESCRIPTION("Implicit and explicit synchronisation of vprime GPU "
 		     "jobs, and userspace-controlled fences.");
@@ -311,19 +317,19 @@ static int heap_ioctl(int heap, unsigned long request, void *arg)
 
 static void test_prime_import(int fd)
 {
-	int heap = vprime_heap_open();
+	int heap = vprime_heap_open(), tst = vprime_test_open();
 	struct vprime_heap_alloc alloc = {
 		.size = SZ, .placement = VPRIME_HEAP_PLACEMENT_SYSTEM,
 	};
-	struct vprime_heap_fence_attach attach = { .flags = VPRIME_HEAP_FENCE_WRITE };
-	struct vprime_heap_fence_signal sig = { };
+	struct vprime_test_fence_attach attach = { .flags = VPRIME_TEST_FENCE_WRITE };
+	struct vprime_test_fence_signal sig = { };
 	uint32_t imported, *ptr;
 	int job;
 
 	igt_assert_eq(heap_ioctl(heap, VPRIME_HEAP_IOCTL_ALLOC, &alloc), 0);
 	imported = prime_fd_to_handle(fd, alloc.fd);
 	attach.fd = alloc.fd;
-	igt_assert_eq(heap_ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &attach), 0);
+	igt_assert_eq(heap_ioctl(tst, VPRIME_TEST_IOCTL_FENCE_ATTACH, &attach), 0);
 
 	job = submit_cmd(fd, fill_cmd(imported, 0x44), 0);
 	assert_blocked(job);
@@ -332,7 +338,7 @@ static void test_prime_import(int fd)
 	igt_assert_eq_u32(ptr[0], 0);
 
 	sig.handle = attach.handle;
-	igt_assert_eq(heap_ioctl(heap, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &sig), 0);
+	igt_assert_eq(heap_ioctl(tst, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &sig), 0);
 	assert_done(job);
 	for (int i = 0; i < SZ / 4; i++)
 		igt_assert_eq_u32(ptr[i], 0x44);
@@ -340,6 +346,7 @@ static void test_prime_import(int fd)
 	munmap(ptr, SZ);
 	gem_close(fd, imported);
 	close(alloc.fd);
+	close(tst);
 	close(heap);
 }
 
@@ -659,14 +666,22 @@ static void test_fence_close(int fd)
 	int fd2 = vprime_open_gpu_render(0);
 	uint32_t bo = vprime_gpu_bo_create(fd, SZ);
 	uint32_t bo2 = share(fd, bo, fd2);
-	int job;
+	int job, dmabuf, sf;
 
 	vprime_gpu_fence_attach(fd2, bo2, VPRIME_FENCE_WRITE);
+	/* the user fence alone, before the job adds its own */
+	dmabuf = vprime_prime_export(fd, bo);
+	sf = vprime_dmabuf_export_sync_file(dmabuf, DMA_BUF_SYNC_READ);
 	job = submit_cmd(fd, fill_cmd(bo, 0xaa), 0);
 	assert_blocked(job);
+	igt_assert_eq(sync_fence_status(sf), 0);
 	close(fd2);
 	assert_done(job);
 	check_all(fd, bo, 0xaa);
+	igt_assert_eq(sync_fence_wait(sf, -1), 0);
+	igt_assert_eq(sync_fence_status(sf), -ECANCELED);
+	close(sf);
+	close(dmabuf);
 	gem_close(fd, bo);
 }
 
@@ -791,7 +806,7 @@ igt_main
 	igt_subtest("fence-timeout")
 		test_fence_timeout(fd);
 
-	igt_describe("Closing a file signals its fences.");
+	igt_describe("Closing a file signals its fences with -ECANCELED.");
 	igt_subtest("fence-close")
 		test_fence_close(fd);
 

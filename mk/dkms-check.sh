@@ -15,7 +15,7 @@
 #   sources.sha256  hash of the source set (the VM test compares it)
 #   vprime_core.ko, vprime.ko   what dkms built
 #   dkms.log        dkms's output (+ make.log on failure)
-# Exit status: 0 when dkms built both modules.
+# Exit status: 0 when dkms built both modules, and not the test module.
 set -uo pipefail
 
 kver=${1:?usage: mk/dkms-check.sh KVER OUTDIR [KDIR]}
@@ -65,6 +65,16 @@ for m in vprime_core vprime; do
 		rc=1
 	fi
 done
+# The test module is never part of the package (dkms.conf does not ask for
+# CONFIG_VPRIME_TEST, and its sources are not in the source set). dkms runs
+# CLEAN after the build, so its make.log (KVER/ARCH/log/make.log in dkms
+# 3) is what says what was built.
+if find "$tree/$name/$version" \( -name 'vprime_test.ko*' -o \
+	\( -name make.log -exec grep -q 'vprime_test\.ko' {} \; \) \) \
+	-print 2>/dev/null | grep -q .; then
+	echo "dkms-check: dkms built the test module vprime_test.ko" | tee -a "$log" >&2
+	rc=1
+fi
 if [ $rc = 0 ]; then
 	echo pass > "$outdir/status"
 	echo "dkms-check: pass: vprime_core.ko and vprime.ko built for $kver ($outdir)"

@@ -114,7 +114,7 @@ debug-modules: debug-kernel
 		--include=Kbuild --exclude='*' drm-driver/ $(DEBUG_OUT)/src/drm-driver/ && \
 	rsync -a --delete include/ $(DEBUG_OUT)/src/include/ && \
 	cp Kbuild $(DEBUG_OUT)/src/Kbuild && \
-	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src W=1 modules
+	$(MAKE) -C $$DEBUG_KDIR M=$(DEBUG_OUT)/src W=1 CONFIG_VPRIME_TEST=m modules
 
 # The debug kernel's identity, printed and written to out/debug/kernel-source
 # (the guest prints it too): which linux-source-6.1 version it was built

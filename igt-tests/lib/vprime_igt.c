@@ -127,40 +127,49 @@ int vprime_heap_open(void)
 	return fd;
 }
 
-#define HEAP_FENCE_TIMEOUT "/sys/module/vprime_core/parameters/heap_fence_timeout_ms"
-
-static char heap_timeout_saved[32];
-
-static void heap_timeout_exit_handler(int sig)
+int vprime_test_open(void)
 {
-	vprime_heap_restore_fence_timeout();
+	int fd = open(VPRIME_TEST_PATH, O_RDWR | O_CLOEXEC);
+
+	igt_require_f(fd >= 0, "cannot open %s (the test module vprime_test.ko): %s\n",
+		      VPRIME_TEST_PATH, strerror(errno));
+	return fd;
 }
 
-void vprime_heap_restore_fence_timeout(void)
+#define TEST_FENCE_TIMEOUT "/sys/module/vprime_test/parameters/fence_timeout_ms"
+
+static char test_timeout_saved[32];
+
+static void test_timeout_exit_handler(int sig)
+{
+	vprime_test_restore_fence_timeout();
+}
+
+void vprime_test_restore_fence_timeout(void)
 {
 	int fd;
 
-	if (!heap_timeout_saved[0])
+	if (!test_timeout_saved[0])
 		return;
-	fd = open(HEAP_FENCE_TIMEOUT, O_WRONLY | O_CLOEXEC);
+	fd = open(TEST_FENCE_TIMEOUT, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (write(fd, heap_timeout_saved, strlen(heap_timeout_saved)) < 0)
-		igt_debug("restoring %s failed\n", HEAP_FENCE_TIMEOUT);
+	if (write(fd, test_timeout_saved, strlen(test_timeout_saved)) < 0)
+		igt_debug("restoring %s failed\n", TEST_FENCE_TIMEOUT);
 	close(fd);
 }
 
-void vprime_heap_set_fence_timeout(unsigned int ms)
+void vprime_test_set_fence_timeout(unsigned int ms)
 {
-	int fd = open(HEAP_FENCE_TIMEOUT, O_RDWR | O_CLOEXEC), len;
+	int fd = open(TEST_FENCE_TIMEOUT, O_RDWR | O_CLOEXEC), len;
 	char value[16];
 
-	igt_require_f(fd >= 0, "no %s\n", HEAP_FENCE_TIMEOUT);
-	if (!heap_timeout_saved[0]) {
-		len = read(fd, heap_timeout_saved, sizeof(heap_timeout_saved) - 1);
+	igt_require_f(fd >= 0, "no %s\n", TEST_FENCE_TIMEOUT);
+	if (!test_timeout_saved[0]) {
+		len = read(fd, test_timeout_saved, sizeof(test_timeout_saved) - 1);
 		igt_assert_lt(0, len);
-		heap_timeout_saved[len] = 0;
-		igt_install_exit_handler(heap_timeout_exit_handler);
+		test_timeout_saved[len] = 0;
+		igt_install_exit_handler(test_timeout_exit_handler);
 	}
 	len = snprintf(value, sizeof(value), "%u", ms);
 	igt_assert_eq(pwrite(fd, value, len, 0), len);

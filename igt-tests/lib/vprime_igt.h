@@ -20,6 +20,8 @@
 #define VPRIME_GPU_DRIVER	"vprime_gpu"
 #define VPRIME_KMS_DRIVER	"vprime_kms"
 #define VPRIME_HEAP_PATH	"/dev/vprime_heap"
+/* the test module vprime_test.ko's node: user fences, importer devices */
+#define VPRIME_TEST_PATH	"/dev/vprime_test"
 
 /* Open the @index-th (0-based) DRM device of @driver; -ENODEV if absent. */
 int __vprime_open_driver(const char *driver, int index, bool render);
@@ -30,13 +32,15 @@ int vprime_open_gpu(int index);
 int vprime_open_gpu_render(int index);
 int vprime_open_display(int index);
 int vprime_heap_open(void);
+/* Open /dev/vprime_test; skips without the test module. */
+int vprime_test_open(void);
 /*
- * Set vprime_core.heap_fence_timeout_ms for the fences attached from now
- * on (skips without the parameter); the value before the first call comes
- * back with vprime_heap_restore_fence_timeout() or at exit.
+ * Set vprime_test.fence_timeout_ms for the fences attached from now on
+ * (skips without the parameter); the value before the first call comes
+ * back with vprime_test_restore_fence_timeout() or at exit.
  */
-void vprime_heap_set_fence_timeout(unsigned int ms);
-void vprime_heap_restore_fence_timeout(void);
+void vprime_test_set_fence_timeout(unsigned int ms);
+void vprime_test_restore_fence_timeout(void);
 
 /* True if @fd is a DRM device whose driver name is @driver. */
 bool vprime_is_driver(int fd, const char *driver);

@@ -19,13 +19,16 @@
 
 #define PARAMS_MAX	1024
 
-static char kos_core[256], kos_drv[256];
+static char kos_core[256], kos_drv[256], kos_test[256];
+/* vprime_test's parameters when vprime_modules_unload() unloaded it */
+static char test_params[PARAMS_MAX];
 
 void vprime_modules_require(char *core_ko, char *drv_ko, size_t size)
 {
 	const char *kos = getenv("VPRIME_KOS");
 
-	igt_require_f(kos && sscanf(kos, "%255s %255s", kos_core, kos_drv) == 2,
+	igt_require_f(kos && sscanf(kos, "%255s %255s %255s", kos_core, kos_drv,
+				    kos_test) == 3,
 		      "VPRIME_KOS (the module files, set by vm/guest) is needed to load the modules again\n");
 	if (core_ko)
 		snprintf(core_ko, size, "%s", kos_core);
@@ -107,12 +110,36 @@ void vprime_modules_unload(void)
 {
 	int ret;
 
-	ret = vprime_module_unload_settled("vprime");
-	igt_assert_f(ret == 0, "unloading vprime: %s\n", strerror(-ret));
+	vprime_modules_require(NULL, NULL, 0);
+	if (vprime_module_loaded("vprime_test")) {
+		vprime_module_params("vprime_test", test_params,
+				     sizeof(test_params));
+		ret = vprime_module_unload_settled("vprime_test");
+		igt_assert_f(ret == 0, "unloading vprime_test: %s\n",
+			     strerror(-ret));
+	}
+	if (vprime_module_loaded("vprime")) {
+		ret = vprime_module_unload_settled("vprime");
+		igt_assert_f(ret == 0, "unloading vprime: %s\n",
+			     strerror(-ret));
+	}
 	ret = vprime_module_unload_settled("vprime_core");
 	igt_assert_f(ret == 0, "unloading vprime_core: %s\n", strerror(-ret));
 	igt_assert(!vprime_module_loaded("vprime"));
 	igt_assert(!vprime_module_loaded("vprime_core"));
+	igt_assert(!vprime_module_loaded("vprime_test"));
+}
+
+void vprime_test_module_load(void)
+{
+	vprime_modules_require(NULL, NULL, 0);
+	vprime_module_load(kos_test, test_params);
+}
+
+const char *vprime_test_module_file(void)
+{
+	vprime_modules_require(NULL, NULL, 0);
+	return kos_test;
 }
 
 static void reload(const char *drv_params)
@@ -123,6 +150,7 @@ static void reload(const char *drv_params)
 	vprime_module_params("vprime_core", core_params, sizeof(core_params));
 	vprime_modules_unload();
 	vprime_module_load(kos_core, core_params);
+	vprime_test_module_load();
 	vprime_module_load(kos_drv, drv_params);
 }
 
@@ -142,7 +170,7 @@ void vprime_modules_restore(const char *saved)
 	reload(saved);
 }
 
-static bool vprime_kmsg_has(int fd, const char *text)
+bool vprime_kmsg_has(int fd, const char *text)
 {
 	char buf[2048];
 	ssize_t n;
@@ -186,6 +214,7 @@ void vprime_modules_core_only(char *drv_ko, size_t size, char *saved)
 	vprime_module_params("vprime_core", core, sizeof(core));
 	vprime_modules_unload();
 	vprime_module_load(core_ko, core);
+	vprime_test_module_load();
 }
 
 void vprime_module_check_refused(const char *drv_ko, const char *saved,

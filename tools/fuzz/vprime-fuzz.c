@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * vprime-fuzz - structured fuzzer of vprime's three device nodes
+ * vprime-fuzz - structured fuzzer of vprime's four device nodes
  *
  * Drives every ioctl of the GPU render node ("vprime_gpu"), the display
- * card node ("vprime_kms") and /dev/vprime_heap, plus the dma-buf, sync_file
+ * card node ("vprime_kms"), /dev/vprime_heap and the test module's
+ * /dev/vprime_test (user fences, importer devices), plus the dma-buf, sync_file
  * and syncobj objects they hand out: mostly well-formed arguments built
  * from live objects (handles, fds, syncobjs, framebuffers) with one field
  * mutated, mixed with boundary and random values, stale and foreign handles
@@ -66,6 +67,7 @@
 
 #include "drm/vprime_drm.h"
 #include "linux/vprime_heap.h"
+#include "linux/vprime_test.h"
 
 #define MAX_PROCS	4
 #define MAX_THREADS	8
@@ -158,7 +160,7 @@ struct kms_info {
 
 static struct {
 	pthread_mutex_t lock;
-	int gpu[NGPU], kms[NKMS], heap[NHEAP];
+	int gpu[NGPU], kms[NKMS], heap[NHEAP], test[NHEAP];
 	struct res pool[R_NTYPES][POOL];
 	unsigned int count[R_NTYPES];
 	struct kms_info kinfo;
@@ -473,6 +475,16 @@ static int heap_fd(struct ctx *c, int *idx)
 	return P.heap[i];
 }
 
+/* /dev/vprime_test: the test module's fences and imports */
+static int test_fd(struct ctx *c, int *idx)
+{
+	int i = rn(c, NHEAP);
+
+	if (idx)
+		*idx = i;
+	return P.test[i];
+}
+
 /* Sizes: mostly small pages, sometimes boundaries. */
 static uint64_t bo_size(struct ctx *c)
 {
@@ -618,9 +630,11 @@ static int open_devices(int slot)
 		P.kms[i] = open_driver("vprime_kms", false, 0);
 	for (i = 0; i < NHEAP; i++)
 		P.heap[i] = open("/dev/vprime_heap", O_RDWR | O_CLOEXEC);
-	if (P.gpu[0] < 0 || P.kms[0] < 0 || P.heap[0] < 0) {
-		fprintf(stderr, "vprime-fuzz[%d]: devices missing (gpu %d kms %d heap %d)\n",
-			slot, P.gpu[0], P.kms[0], P.heap[0]);
+	for (i = 0; i < NHEAP; i++)
+		P.test[i] = open("/dev/vprime_test", O_RDWR | O_CLOEXEC);
+	if (P.gpu[0] < 0 || P.kms[0] < 0 || P.heap[0] < 0 || P.test[0] < 0) {
+		fprintf(stderr, "vprime-fuzz[%d]: devices missing (gpu %d kms %d heap %d test %d)\n",
+			slot, P.gpu[0], P.kms[0], P.heap[0], P.test[0]);
 		return -1;
 	}
 	for (i = 0; i < NKMS; i++)
@@ -1463,29 +1477,29 @@ static void op_heap_migrate(struct ctx *c)
 
 static void op_heap_fence(struct ctx *c)
 {
-	int d, fd = heap_fd(c, &d);
+	int d, fd = test_fd(c, &d);
 	struct res r;
 
 	if (chance(c, 50)) {
-		struct vprime_heap_fence_attach a = { 0 };
+		struct vprime_test_fence_attach a = { 0 };
 
-		/* Heap fences live until signalled or the heap file closes. */
+		/* Test fences live until signalled or the test file closes. */
 		if (P.count[R_HFENCE] >= 8)
 			goto signal;
 		a.fd = (uint32_t)pick_fd(c, R_DMABUF, NULL);
-		a.flags = flags(c, VPRIME_HEAP_FENCE_WRITE);
+		a.flags = flags(c, VPRIME_TEST_FENCE_WRITE);
 		a.pad = pad32(c);
-		if (xioctl(c, "HEAP_FENCE_ATTACH", fd, VPRIME_HEAP_IOCTL_FENCE_ATTACH, &a,
+		if (xioctl(c, "HEAP_FENCE_ATTACH", fd, VPRIME_TEST_IOCTL_FENCE_ATTACH, &a,
 			   sizeof(a)) == 0)
 			pool_add(R_HFENCE, a.handle, d, 0);
 		return;
 	}
 signal:
 	{
-		struct vprime_heap_fence_signal a = { 0 };
+		struct vprime_test_fence_signal a = { 0 };
 
 		if (pool_take(c, R_HFENCE, &r) && chance(c, 95)) {
-			fd = P.heap[r.dev];
+			fd = P.test[r.dev];
 			a.handle = (uint32_t)r.val;
 		} else {
 			a.handle = any32(c);
@@ -1493,18 +1507,18 @@ signal:
 		a.error = chance(c, 70) ? 0 : chance(c, 50) ? rn(c, 4096) : any32(c);
 		a.flags = flags(c, 0);
 		a.pad = pad32(c);
-		xioctl(c, "HEAP_FENCE_SIGNAL", fd, VPRIME_HEAP_IOCTL_FENCE_SIGNAL, &a, sizeof(a));
+		xioctl(c, "HEAP_FENCE_SIGNAL", fd, VPRIME_TEST_IOCTL_FENCE_SIGNAL, &a, sizeof(a));
 	}
 }
 
 /* IMPORT_READ: a valid destination is c->scratch, so only sizes it holds */
 static void op_heap_import_read(struct ctx *c, int fd)
 {
-	struct vprime_heap_import_read a = { 0 };
+	struct vprime_test_import_read a = { 0 };
 	struct res r;
 
 	if (pool_pick(c, R_HIMPORT, &r) && chance(c, 90)) {
-		fd = P.heap[r.dev];
+		fd = P.test[r.dev];
 		a.handle = (uint32_t)r.val;
 	} else {
 		a.handle = any32(c);
@@ -1518,18 +1532,18 @@ static void op_heap_import_read(struct ctx *c, int fd)
 		a.size = any64(c);
 		a.data = 0x10;	/* never written: EINVAL or EFAULT */
 	}
-	xioctl(c, "IMPORT_READ", fd, VPRIME_HEAP_IOCTL_IMPORT_READ, &a, sizeof(a));
+	xioctl(c, "IMPORT_READ", fd, VPRIME_TEST_IOCTL_IMPORT_READ, &a, sizeof(a));
 }
 
 static void op_heap_import(struct ctx *c)
 {
-	struct vprime_heap_import a = { 0 };
-	int d, fd = heap_fd(c, &d);
+	struct vprime_test_import a = { 0 };
+	int d, fd = test_fd(c, &d);
 	static const struct { const char *n; unsigned long req; } ops[] = {
-		{ "IMPORT_MAP", VPRIME_HEAP_IOCTL_IMPORT_MAP },
-		{ "IMPORT_UNMAP", VPRIME_HEAP_IOCTL_IMPORT_UNMAP },
-		{ "IMPORT_DETACH", VPRIME_HEAP_IOCTL_IMPORT_DETACH },
-		{ "IMPORT_QUERY", VPRIME_HEAP_IOCTL_IMPORT_QUERY },
+		{ "IMPORT_MAP", VPRIME_TEST_IOCTL_IMPORT_MAP },
+		{ "IMPORT_UNMAP", VPRIME_TEST_IOCTL_IMPORT_UNMAP },
+		{ "IMPORT_DETACH", VPRIME_TEST_IOCTL_IMPORT_DETACH },
+		{ "IMPORT_QUERY", VPRIME_TEST_IOCTL_IMPORT_QUERY },
 	};
 	struct res r;
 	unsigned int k = rn(c, 6);
@@ -1541,20 +1555,20 @@ static void op_heap_import(struct ctx *c)
 	if (k >= 4 || !P.count[R_HIMPORT]) {
 		a.fd = (uint32_t)pick_fd(c, R_DMABUF, NULL);
 		a.importer = chance(c, 90) ? rn(c, 2) : any32(c);
-		a.flags = flags(c, VPRIME_HEAP_IMPORT_STATIC);
+		a.flags = flags(c, VPRIME_TEST_IMPORT_STATIC);
 		a.pad = pad32(c);
 		if (chance(c, 5))
 			a.direction = any32(c);
-		if (xioctl(c, "IMPORT_ATTACH", fd, VPRIME_HEAP_IOCTL_IMPORT_ATTACH, &a,
+		if (xioctl(c, "IMPORT_ATTACH", fd, VPRIME_TEST_IOCTL_IMPORT_ATTACH, &a,
 			   sizeof(a)) == 0)
 			pool_add(R_HIMPORT, a.handle, d, 0);
 		return;
 	}
 	if (k == 2 && pool_take(c, R_HIMPORT, &r)) {
-		fd = P.heap[r.dev];
+		fd = P.test[r.dev];
 		a.handle = (uint32_t)r.val;
 	} else if (pool_pick(c, R_HIMPORT, &r) && chance(c, 90)) {
-		fd = P.heap[r.dev];
+		fd = P.test[r.dev];
 		a.handle = (uint32_t)r.val;
 	} else {
 		a.handle = any32(c);
@@ -1782,10 +1796,11 @@ static void op_reopen(struct ctx *c)
 		pool_forget_dev(R_FB, i);
 		pool_forget_dev(R_BLOB, i);
 	} else {
+		/* the test file holds the fences and imports; the heap none */
 		i = rn(c, NHEAP);
-		fd = open("/dev/vprime_heap", O_RDWR | O_CLOEXEC);
-		old = P.heap[i];
-		P.heap[i] = fd;
+		fd = open("/dev/vprime_test", O_RDWR | O_CLOEXEC);
+		old = P.test[i];
+		P.test[i] = fd;
 		pool_forget_dev(R_HFENCE, i);
 		pool_forget_dev(R_HIMPORT, i);
 	}

@@ -311,7 +311,8 @@ struct drm_vprime_submit {
  * users of the BO (jobs, the display, other importers) wait for it.
  * Errors: -EBUSY when the BO has a conflicting unsignalled fence (any fence
  * for a writer, a writer for a reader), -ENOENT, -EINVAL, -ENOMEM.
- * All fences of a file are signalled when the file is closed.
+ * The fences of a file that are left when it is closed are signalled with
+ * the error -ECANCELED.
  */
 struct drm_vprime_fence_attach {
 	__u32 handle;
