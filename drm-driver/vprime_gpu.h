@@ -37,6 +37,9 @@ struct drm_vprime_cmd;
  * @sched_lock: serialises job arming and pushing, so that the scheduler
  *	fences' seqnos are in push order
  * @job_timeout_ms: the scheduler timeout, changeable through debugfs
+ * @stall_next_run_job_ms: fault injection (debugfs): the next run_job
+ *	sleeps this long after the scheduler armed its timeout and before the
+ *	job has a hardware fence, as a preempted scheduler thread would
  * @active_lock: protects @active_job
  * @active_job: the job currently on the engine, NULL when idle
  * @jobs_queued: jobs pushed (statistics)
@@ -66,6 +69,7 @@ struct vprime_gpu {
 	struct workqueue_struct *exec_wq;
 	struct mutex sched_lock; /* orders arm + push */
 	unsigned int job_timeout_ms;
+	atomic_t stall_next_run_job_ms;
 
 	spinlock_t active_lock; /* protects active_job */
 	struct vprime_job *active_job;
@@ -168,7 +172,8 @@ struct vprime_job_bo {
  * @bo_count: number of @bos
  * @flags: VPRIME_SUBMIT_* of the submit
  * @duration_ns: simulated minimum execution time
- * @hw_fence: the engine's fence, set by run_job
+ * @hw_fence: the engine's fence, published by run_job (release) once the
+ *	job's state says whether it runs; NULL before, or when run_job failed
  * @state: VPRIME_JOB_* bits; DONE makes signalling the fence happen once
  * @start: when the engine started executing the job
  * @exec_work: executes the commands on @gpu->exec_wq

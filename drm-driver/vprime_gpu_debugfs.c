@@ -17,7 +17,11 @@
  *    map_failures (each failed its job's fence) and bounced_maps (those
  *    swiotlb bounced);
  *  - job_timeout_ms: the scheduler timeout, writable (debug knob; the
- *    default comes from the job_timeout_ms module parameter).
+ *    default comes from the job_timeout_ms module parameter);
+ *  - stall_next_run_job_ms: fault injection, one-shot: the next run_job
+ *    sleeps that many ms (at most 10000) between the scheduler arming its
+ *    timeout and the job getting its hardware fence, as when the
+ *    scheduler's thread is preempted there.
  */
 #include <linux/debugfs.h>
 #include <linux/dma-buf.h>
@@ -248,6 +252,28 @@ DEFINE_DEBUGFS_ATTRIBUTE(vprime_debugfs_timeout_fops,
 			 vprime_debugfs_timeout_get,
 			 vprime_debugfs_timeout_set, "%llu\n");
 
+static int vprime_debugfs_stall_get(void *data, u64 *val)
+{
+	struct vprime_gpu *gpu = data;
+
+	*val = atomic_read(&gpu->stall_next_run_job_ms);
+	return 0;
+}
+
+static int vprime_debugfs_stall_set(void *data, u64 val)
+{
+	struct vprime_gpu *gpu = data;
+
+	if (val > 10000)
+		return -EINVAL;
+	atomic_set(&gpu->stall_next_run_job_ms, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(vprime_debugfs_stall_fops,
+			 vprime_debugfs_stall_get,
+			 vprime_debugfs_stall_set, "%llu\n");
+
 void vprime_gpu_debugfs_init(struct drm_minor *minor)
 {
 	struct vprime_gpu *gpu = to_vprime_gpu(minor->dev);
@@ -261,4 +287,7 @@ void vprime_gpu_debugfs_init(struct drm_minor *minor)
 				 minor->debugfs_root, minor);
 	debugfs_create_file_unsafe("job_timeout_ms", 0644, minor->debugfs_root,
 				   gpu, &vprime_debugfs_timeout_fops);
+	debugfs_create_file_unsafe("stall_next_run_job_ms", 0600,
+				   minor->debugfs_root, gpu,
+				   &vprime_debugfs_stall_fops);
 }

@@ -24,7 +24,15 @@
  * the timeout is re-armed and the job completes by itself. The VPRIME_JOB_DONE bit makes
  * sure exactly one of the completion paths (worker, hrtimer, timeout)
  * signals.
+ *
+ * The scheduler arms its timeout (drm_sched_job_begin()) before it calls
+ * run_job, so the timeout can fire for a job that has no hardware fence
+ * yet, or never gets one because run_job failed. Such a job hasn't reached
+ * the engine and isn't hung: the handler leaves it alone. run_job sets the
+ * job's RUNNING bit before it publishes the hardware fence, so a handler
+ * that sees the fence also sees whether the job makes progress.
  */
+#include <linux/delay.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
@@ -505,13 +513,26 @@ static struct dma_fence *vprime_sched_run_job(struct drm_sched_job *sched_job)
 	struct vprime_job *job = to_vprime_job(sched_job);
 	struct vprime_gpu *gpu = job->gpu;
 	struct dma_fence *fence;
+	unsigned int stall;
+
+	stall = atomic_xchg(&gpu->stall_next_run_job_ms, 0);
+	if (unlikely(stall))
+		msleep(stall);
 
 	fence = vprime_fence_create(&gpu->timeline, GFP_KERNEL);
 	if (!fence)
 		return ERR_PTR(-ENOMEM);
 
-	job->hw_fence = dma_fence_get(fence);
 	job->start = ktime_get();
+	/*
+	 * The engine always makes progress on a job it was given, however
+	 * slowly the worker gets scheduled; only a hung job doesn't. A job
+	 * completed below is not on the engine either way.
+	 */
+	if (!(job->flags & VPRIME_SUBMIT_HANG))
+		set_bit(VPRIME_JOB_RUNNING, &job->state);
+	/* pairs with the acquire in vprime_sched_timedout_job() */
+	smp_store_release(&job->hw_fence, dma_fence_get(fence));
 
 	if (unlikely(sched_job->s_fence->finished.error)) {
 		/* cancelled before it ran: don't touch the BOs */
@@ -529,16 +550,16 @@ static struct dma_fence *vprime_sched_run_job(struct drm_sched_job *sched_job)
 		return fence;
 	}
 
+	/*
+	 * A hung job's timeout may have completed it already; the engine then
+	 * never holds it (vprime_job_complete() sets DONE before it takes the
+	 * lock to clear active_job).
+	 */
 	spin_lock_irq(&gpu->active_lock);
-	gpu->active_job = job;
+	if (!test_bit(VPRIME_JOB_DONE, &job->state))
+		gpu->active_job = job;
 	spin_unlock_irq(&gpu->active_lock);
 
-	/*
-	 * The engine always makes progress on a job it was given, however
-	 * slowly the worker gets scheduled; only a hung job doesn't.
-	 */
-	if (!(job->flags & VPRIME_SUBMIT_HANG))
-		set_bit(VPRIME_JOB_RUNNING, &job->state);
 	queue_work(gpu->exec_wq, &job->exec_work);
 	return fence;
 }
@@ -558,7 +579,12 @@ vprime_sched_timedout_job(struct drm_sched_job *sched_job)
 	list_add(&sched_job->list, &sched->pending_list);
 	spin_unlock(&sched->job_list_lock);
 
-	if (test_bit(VPRIME_JOB_RUNNING, &job->state)) {
+	if (!smp_load_acquire(&job->hw_fence)) {
+		/*
+		 * run_job hasn't given the job to the engine yet (or failed
+		 * to): the timeout is re-armed, as for progress.
+		 */
+	} else if (test_bit(VPRIME_JOB_RUNNING, &job->state)) {
 		/*
 		 * Executing or in its simulated duration: progress, not a
 		 * hang. The timeout is re-armed and the job completes by

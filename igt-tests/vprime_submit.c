@@ -47,6 +47,10 @@
  * SUBTEST: hang-timeout
  * Description: A HANG job times out, its fence carries -ETIMEDOUT, and later jobs run.
  *
+ * SUBTEST: timeout-before-run
+ * Description: The scheduler's timeout firing before run_job gave the job
+ *              its hardware fence leaves the job alone; it then runs.
+ *
  * SUBTEST: duration-beyond-timeout
  * Description: A job whose simulated duration exceeds the job timeout is not a hang.
  *
@@ -479,6 +483,48 @@ static void test_duration_beyond_timeout(int fd)
 	gem_close(fd, bo);
 }
 
+/*
+ * drm_sched arms its timeout before it calls run_job; the debugfs fault
+ * stalls the next run_job well past the (minimum) timeout there, so the
+ * handler runs for a job the engine doesn't have yet.
+ */
+static void test_timeout_before_run(int fd)
+{
+	uint32_t bo = vprime_gpu_bo_create(fd, SZ), old_timeout, *ptr;
+	struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE, W, H,
+							0x7e57);
+	struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
+	uint64_t timedout;
+	char stall[32];
+	int fence;
+
+	igt_require(vprime_gpu_get_job_timeout(fd, &old_timeout) == 0);
+	/* the driver's minimum: the handler fires ~30 times in the stall */
+	igt_assert_eq(vprime_gpu_set_job_timeout(fd, 10), 0);
+	timedout = queue_key(fd, "jobs_timedout");
+	igt_assert_eq(vprime_gpu_debugfs_write(fd, "stall_next_run_job_ms",
+					       300), 0);
+
+	args.flags = VPRIME_SUBMIT_OUT_FENCE_FD;
+	vprime_gpu_submit(fd, &args);
+	fence = args.out_fence_fd;
+	igt_assert_eq(vprime_gpu_sync_file_wait(fence, 60000), 0);
+	/* signalled without an error: not declared hung */
+	igt_assert_eq(vprime_gpu_sync_file_status(fence), 1);
+	close(fence);
+	igt_assert_eq_u64(queue_key(fd, "jobs_timedout"), timedout);
+	/* the stall was consumed by this job's run_job */
+	igt_assert_lt(0, vprime_debugfs_read(fd, "stall_next_run_job_ms",
+					     stall, sizeof(stall)));
+	igt_assert_eq(strtoul(stall, NULL, 10), 0);
+	ptr = vprime_gpu_bo_mmap(fd, bo, SZ);
+	check_rect(ptr, STRIDE, 0, 0, W, H, 0x7e57, 0, H);
+	munmap(ptr, SZ);
+
+	igt_assert_eq(vprime_gpu_set_job_timeout(fd, old_timeout), 0);
+	gem_close(fd, bo);
+}
+
 static void wait_ready(int pipefd)
 {
 	char c;
@@ -871,6 +917,10 @@ igt_main
 	igt_describe("A hung job times out with -ETIMEDOUT; later jobs run.");
 	igt_subtest("hang-timeout")
 		test_hang(fd);
+
+	igt_describe("A timeout before run_job doesn't declare the job hung.");
+	igt_subtest("timeout-before-run")
+		test_timeout_before_run(fd);
 
 	igt_describe("A long simulated duration is progress, not a hang.");
 	igt_subtest("duration-beyond-timeout")

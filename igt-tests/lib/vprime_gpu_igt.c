@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -291,7 +292,8 @@ int vprime_gpu_sync_file_wait(int sync_file, int timeout_ms)
 	return ret ? 0 : -ETIME;
 }
 
-static int vprime_gpu_timeout_path(int fd, char *path, size_t size)
+static int vprime_gpu_debugfs_path(int fd, const char *name, char *path,
+				   size_t size)
 {
 	char dir[256];
 	int ret;
@@ -299,7 +301,7 @@ static int vprime_gpu_timeout_path(int fd, char *path, size_t size)
 	ret = vprime_debugfs_dir(fd, dir, sizeof(dir));
 	if (ret)
 		return ret;
-	snprintf(path, size, "%s/job_timeout_ms", dir);
+	snprintf(path, size, "%s/%s", dir, name);
 	return 0;
 }
 
@@ -309,7 +311,7 @@ int vprime_gpu_get_job_timeout(int fd, uint32_t *ms)
 	uint64_t val;
 	int ret;
 
-	ret = vprime_gpu_timeout_path(fd, path, sizeof(path));
+	ret = vprime_gpu_debugfs_path(fd, "job_timeout_ms", path, sizeof(path));
 	if (ret)
 		return ret;
 	ret = vprime_read_u64(path, &val);
@@ -318,22 +320,27 @@ int vprime_gpu_get_job_timeout(int fd, uint32_t *ms)
 	return ret;
 }
 
-int vprime_gpu_set_job_timeout(int fd, uint32_t ms)
+int vprime_gpu_debugfs_write(int fd, const char *name, uint64_t value)
 {
 	char path[300], buf[32];
 	int dfd, len, ret = 0;
 
-	ret = vprime_gpu_timeout_path(fd, path, sizeof(path));
+	ret = vprime_gpu_debugfs_path(fd, name, path, sizeof(path));
 	if (ret)
 		return ret;
 	dfd = open(path, O_WRONLY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	len = snprintf(buf, sizeof(buf), "%u\n", ms);
+	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", value);
 	if (write(dfd, buf, len) != len)
 		ret = -errno;
 	close(dfd);
 	return ret;
+}
+
+int vprime_gpu_set_job_timeout(int fd, uint32_t ms)
+{
+	return vprime_gpu_debugfs_write(fd, "job_timeout_ms", ms);
 }
 
 int vprime_gpu_fdinfo_key(int fd, const char *key, uint64_t *value)

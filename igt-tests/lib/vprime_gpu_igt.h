@@ -73,6 +73,8 @@ int vprime_gpu_sync_file_wait(int sync_file, int timeout_ms);
 /* debugfs job_timeout_ms of device @fd: read, and write (returns 0/-errno). */
 int vprime_gpu_get_job_timeout(int fd, uint32_t *ms);
 int vprime_gpu_set_job_timeout(int fd, uint32_t ms);
+/* Write @value to the debugfs file @name of device @fd; 0 or -errno. */
+int vprime_gpu_debugfs_write(int fd, const char *name, uint64_t value);
 
 /* Value of fdinfo key @key of @fd; 0 or -errno. */
 int vprime_gpu_fdinfo_key(int fd, const char *key, uint64_t *value);
