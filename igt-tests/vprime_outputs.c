@@ -959,6 +959,11 @@ static unsigned int client_frames_on_output0(void)
 		}
 	}
 	vprime_crc_stop(&crc);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		/* the next subtest's run overwrites both logs: keep them here */
+		igt_system("tail -40 " CLIENT_LOG " >&2");
+		igt_system("tail -40 " WESTON_LOG " >&2");
+	}
 	igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
 		     "client failed (status 0x%x), see " CLIENT_LOG "\n", status);
 
