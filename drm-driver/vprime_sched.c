@@ -579,6 +579,7 @@ vprime_sched_timedout_job(struct drm_sched_job *sched_job)
 	list_add(&sched_job->list, &sched->pending_list);
 	spin_unlock(&sched->job_list_lock);
 
+	/* pairs with run_job's release: RUNNING is set if the fence is */
 	if (!smp_load_acquire(&job->hw_fence)) {
 		/*
 		 * run_job hasn't given the job to the engine yet (or failed
