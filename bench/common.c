@@ -252,43 +252,6 @@ void emit_point(const char *series, const char *xlabel, double x,
 	fflush(stdout);
 }
 
-int open_driver(const char *driver, bool render)
-{
-	const char *fmt = render ? "/dev/dri/renderD%d" : "/dev/dri/card%d";
-	int base = render ? 128 : 0;
-	char path[64];
-	int minor;
-
-	for (minor = base; minor < base + 64; minor++) {
-		drmVersionPtr ver;
-		bool match;
-		int fd;
-
-		snprintf(path, sizeof(path), fmt, minor);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ver = drmGetVersion(fd);
-		match = ver && ver->name && !strcmp(ver->name, driver);
-		drmFreeVersion(ver);
-		if (match)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
-int debugfs_dir(int fd, char *buf, size_t size)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return -errno;
-	/* debugfs is named after the primary node's minor */
-	snprintf(buf, size, "/sys/kernel/debug/dri/%u", minor(st.st_rdev) % 64);
-	return 0;
-}
-
 int prime_export(int fd, uint32_t handle)
 {
 	struct drm_prime_handle args = {

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vprime_util.h"
+
 #define KiB (1024ull)
 #define MiB (1024ull * 1024ull)
 
@@ -65,11 +67,6 @@ void emit_figure_peer(const char *name, const struct stats *s,
 /* A point of a plotted series: series @series, x, y (median) and spread. */
 void emit_point(const char *series, const char *xlabel, double x,
 		const char *ylabel, const struct stats *s);
-
-/* Open the @index-th device of DRM driver @driver; -1 if absent. */
-int open_driver(const char *driver, bool render);
-/* /sys/kernel/debug/dri/<minor of the primary node> of @fd. */
-int debugfs_dir(int fd, char *buf, size_t size);
 
 /* PRIME and GEM helpers; they exit on unexpected errors. */
 int prime_export(int fd, uint32_t handle);

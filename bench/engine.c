@@ -100,10 +100,10 @@ int bench_engine(int argc, char **argv)
 	int nsizes = bench_quick ? 1 : 2;
 	int gpu, kms, exporter, i, r, op, imp;
 
-	gpu = open_driver("vprime_gpu", true);
+	gpu = vprime_open_driver_node("vprime_gpu", 0, true);
 	if (gpu < 0)
 		die("no vprime_gpu device");
-	kms = open_driver("vprime_kms", false);
+	kms = vprime_open_driver_node("vprime_kms", 0, false);
 
 	for (imp = 0; imp < (kms >= 0 ? 2 : 1); imp++)
 	for (i = 0; i < nsizes; i++) {
@@ -185,7 +185,7 @@ int bench_ioctl(int argc, char **argv)
 	struct drm_get_cap cap = { .capability = DRM_CAP_TIMESTAMP_MONOTONIC };
 	int fd, i, n;
 
-	fd = open_driver(driver, false);
+	fd = vprime_open_driver_node(driver, 0, false);
 	if (fd < 0)
 		die("no %s device", driver);
 	for (n = 0; n < 3; n++) {

@@ -22,6 +22,7 @@
 #include <xf86drm.h>
 
 #include "drm/vprime_drm.h"
+#include "vprime_util.h"
 
 static const char *shim_driver(void)
 {
@@ -30,34 +31,11 @@ static const char *shim_driver(void)
 	return d && *d ? d : "vprime_kms";
 }
 
-static int shim_open(const char *fmt, int base, const char *driver)
-{
-	char path[64];
-	int minor;
-
-	for (minor = base; minor < base + 64; minor++) {
-		drmVersionPtr v;
-		int fd, match;
-
-		snprintf(path, sizeof(path), fmt, minor);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		match = v && v->name && !strcmp(v->name, driver);
-		drmFreeVersion(v);
-		if (match)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 int drm_open_driver(int chipset);
 int drm_open_driver(int chipset)
 {
 	const char *driver = shim_driver();
-	int fd = shim_open("/dev/dri/card%d", 0, driver);
+	int fd = vprime_open_driver_node(driver, 0, false);
 
 	if (fd < 0) {
 		fprintf(stderr, "igt_shim: no DRM device named %s\n", driver);

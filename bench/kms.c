@@ -73,26 +73,12 @@ struct kms {
 static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name,
 			uint64_t *value)
 {
-	drmModeObjectPropertiesPtr props;
-	uint32_t id = 0;
-	uint32_t i;
+	uint32_t id;
+	int ret;
 
-	props = drmModeObjectGetProperties(fd, obj, type);
-	if (!props)
-		die("GetProperties %u", obj);
-	for (i = 0; i < props->count_props && !id; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(fd, props->props[i]);
-
-		if (p && !strcmp(p->name, name)) {
-			id = p->prop_id;
-			if (value)
-				*value = props->prop_values[i];
-		}
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	if (!id)
-		die("no property %s on object %u", name, obj);
+	ret = vprime_prop_find(fd, obj, type, name, &id, value);
+	if (ret)
+		die("property %s of object %u: %s", name, obj, strerror(-ret));
 	return id;
 }
 
@@ -108,13 +94,13 @@ static bool kms_open_driver(struct kms *k, const char *driver)
 	int j;
 
 	memset(k, 0, sizeof(*k));
-	k->fd = open_driver(driver, false);
+	k->fd = vprime_open_driver_node(driver, 0, false);
 	if (k->fd < 0)
 		return false;
 	if (drmSetClientCap(k->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) ||
 	    drmSetClientCap(k->fd, DRM_CLIENT_CAP_ATOMIC, 1))
 		die("atomic client caps");
-	debugfs_dir(k->fd, k->debugfs, sizeof(k->debugfs));
+	vprime_debugfs_dir(k->fd, k->debugfs, sizeof(k->debugfs));
 
 	res = drmModeGetResources(k->fd);
 	if (!res || !res->count_connectors || !res->count_crtcs)
@@ -380,18 +366,14 @@ static void stats_reset(struct kms *k)
 
 static uint64_t stats_key(struct kms *k, const char *key)
 {
-	char path[192], line[128];
-	uint64_t v = 0;
-	FILE *f;
+	char path[192], buf[4096];
+	uint64_t v;
 
 	snprintf(path, sizeof(path), "%s/vprime_compose_stats", k->debugfs);
-	f = fopen(path, "r");
-	if (!f)
+	if (vprime_read_file(path, buf, sizeof(buf)) < 0)
 		die("%s", path);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-			v = strtoull(line + strlen(key) + 1, NULL, 10);
-	fclose(f);
+	if (vprime_parse_key(buf, key, &v))
+		die("no %s in %s", key, path);
 	return v;
 }
 
@@ -732,7 +714,7 @@ static void flip_src_init(struct flip_src *src, const char *name,
 	memset(src, 0, sizeof(*src));
 	src->name = name;
 	src->render = render;
-	src->fd = open_driver(driver, render_node);
+	src->fd = vprime_open_driver_node(driver, 0, render_node);
 	if (src->fd < 0)
 		die("no %s device", driver);
 }
@@ -1034,7 +1016,7 @@ static bool flip_anchor(int frames, uint64_t duration, struct flip_result *r,
 	struct kms k;
 	int vgem;
 
-	vgem = open_driver("vgem", false);
+	vgem = vprime_open_driver_node("vgem", 0, false);
 	if (vgem < 0) {
 		*why = "vgem not loaded";
 		return false;

@@ -32,8 +32,8 @@ static bool dev_open(struct dev *d, const char *name)
 {
 	d->name = name;
 	d->vprime = !strcmp(name, "vprime_gpu");
-	d->a = open_driver(name, d->vprime);
-	d->b = open_driver(name, d->vprime);
+	d->a = vprime_open_driver_node(name, 0, d->vprime);
+	d->b = vprime_open_driver_node(name, 0, d->vprime);
 	if (d->a < 0 || d->b < 0) {
 		note("%s: no device (vgem not loaded?)", name);
 		return false;
@@ -252,7 +252,7 @@ int bench_share(int argc, char **argv)
 	int n = bench_quick ? 1 : 5;
 	int gpu, tst, i, r;
 
-	gpu = open_driver("vprime_gpu", true);
+	gpu = vprime_open_driver_node("vprime_gpu", 0, true);
 	if (gpu < 0)
 		die("no vprime_gpu device");
 	/* the importer devices are the test module's (vprime_test.ko) */

@@ -84,6 +84,7 @@
 
 #include "igt.h"
 #include "vprime_igt.h"
+#include "vprime_kms_util.h"
 #include "drm/vprime_drm.h"
 #include "linux/vprime_heap.h"
 #include "linux/vprime_test.h"
@@ -290,20 +291,7 @@ struct kms {
 
 static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
 {
-	drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, obj, type);
-	uint32_t i, id = 0;
-
-	igt_assert(props);
-	for (i = 0; i < props->count_props && !id; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(fd, props->props[i]);
-
-		if (p && !strcmp(p->name, name))
-			id = p->prop_id;
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	igt_assert_f(id, "no property %s\n", name);
-	return id;
+	return vprime_kms_prop_id(fd, obj, type, name, true);
 }
 
 static void kms_open(struct kms *k)
@@ -343,21 +331,11 @@ static void kms_open(struct kms *k)
 	k->h = mode.vdisplay;
 	pres = drmModeGetPlaneResources(k->fd);
 	igt_assert(pres);
-	for (i = 0; i < pres->count_planes && !k->plane; i++) {
-		drmModeObjectPropertiesPtr props =
-			drmModeObjectGetProperties(k->fd, pres->planes[i], DRM_MODE_OBJECT_PLANE);
-		uint32_t j;
-
-		for (j = 0; props && j < props->count_props; j++) {
-			drmModePropertyPtr p = drmModeGetProperty(k->fd, props->props[j]);
-
-			if (p && !strcmp(p->name, "type") &&
-			    props->prop_values[j] == DRM_PLANE_TYPE_PRIMARY)
-				k->plane = pres->planes[i];
-			drmModeFreeProperty(p);
-		}
-		drmModeFreeObjectProperties(props);
-	}
+	for (i = 0; i < pres->count_planes && !k->plane; i++)
+		if (vprime_kms_prop_value(k->fd, pres->planes[i],
+					  DRM_MODE_OBJECT_PLANE, "type") ==
+		    DRM_PLANE_TYPE_PRIMARY)
+			k->plane = pres->planes[i];
 	drmModeFreePlaneResources(pres);
 	igt_assert(k->plane);
 	igt_assert_eq(drmModeCreatePropertyBlob(k->fd, &mode, sizeof(mode), &k->blob), 0);

@@ -192,51 +192,25 @@ static void preferred_size(uint32_t *w, uint32_t *h)
 	*h = 768;
 }
 
+/* Property @name of @obj, NULL when it has none (freed by the caller). */
 static drmModePropertyPtr find_prop(uint32_t obj, uint32_t type,
 				    const char *name, uint64_t *value)
 {
-	drmModeObjectPropertiesPtr props;
-	drmModePropertyPtr found = NULL;
-	uint32_t i;
+	drmModePropertyPtr p = vprime_prop_get(kms.fd, obj, type, name, value);
 
-	props = drmModeObjectGetProperties(kms.fd, obj, type);
-	igt_assert(props);
-	for (i = 0; i < props->count_props && !found; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(kms.fd, props->props[i]);
-
-		igt_assert(p);
-		if (!strcmp(p->name, name)) {
-			found = p;
-			if (value)
-				*value = props->prop_values[i];
-		} else {
-			drmModeFreeProperty(p);
-		}
-	}
-	drmModeFreeObjectProperties(props);
-	return found;
+	igt_assert_f(p || errno == ENOENT, "property %s of object %u: %s\n",
+		     name, obj, strerror(errno));
+	return p;
 }
 
 static uint32_t prop_id(uint32_t obj, uint32_t type, const char *name)
 {
-	drmModePropertyPtr p = find_prop(obj, type, name, NULL);
-	uint32_t id;
-
-	igt_assert_f(p, "object %u has no property %s\n", obj, name);
-	id = p->prop_id;
-	drmModeFreeProperty(p);
-	return id;
+	return vprime_kms_prop_id(kms.fd, obj, type, name, true);
 }
 
 static uint64_t prop_value(uint32_t obj, uint32_t type, const char *name)
 {
-	drmModePropertyPtr p;
-	uint64_t v = 0;
-
-	p = find_prop(obj, type, name, &v);
-	igt_assert_f(p, "object %u has no property %s\n", obj, name);
-	drmModeFreeProperty(p);
-	return v;
+	return vprime_kms_prop_value(kms.fd, obj, type, name);
 }
 
 /* The @nth plane of @type that can be used on CRTC 0, or 0. */

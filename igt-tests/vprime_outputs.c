@@ -153,22 +153,7 @@ static int open_outputs(unsigned int n)
 
 static uint64_t prop(int fd, uint32_t obj, uint32_t type, const char *name)
 {
-	drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, obj, type);
-	uint64_t v = UINT64_MAX;
-	uint32_t i;
-
-	igt_assert(props);
-	for (i = 0; i < props->count_props; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(fd, props->props[i]);
-
-		igt_assert(p);
-		if (!strcmp(p->name, name))
-			v = props->prop_values[i];
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	igt_assert_f(v != UINT64_MAX, "object %u has no %s\n", obj, name);
-	return v;
+	return vprime_kms_prop_value(fd, obj, type, name);
 }
 
 /* Per-pipe state of the tests below. */
@@ -388,8 +373,6 @@ static void test_topology(void)
 		drmModePlanePtr pl = drmModeGetPlane(display, pres->planes[i]);
 		uint64_t type, zpos;
 		drmModePropertyPtr zp;
-		drmModeObjectPropertiesPtr props;
-		uint32_t k;
 
 		igt_assert(pl);
 		/* exactly one CRTC */
@@ -410,21 +393,14 @@ static void test_topology(void)
 			zpos_seen[c] |= 1ull << zpos;
 		}
 		/* the zpos range of a CRTC's plane count */
-		props = drmModeObjectGetProperties(display, pl->plane_id,
-						   DRM_MODE_OBJECT_PLANE);
-		igt_assert(props);
-		for (k = 0; k < props->count_props; k++) {
-			zp = drmModeGetProperty(display, props->props[k]);
-			igt_assert(zp);
-			if (!strcmp(zp->name, "zpos")) {
-				igt_assert_eq(zp->count_values, 2);
-				igt_assert_eq_u64(zp->values[0], 0);
-				igt_assert_eq_u64(zp->values[1],
-						  planes_per_crtc - 1);
-			}
-			drmModeFreeProperty(zp);
-		}
-		drmModeFreeObjectProperties(props);
+		zp = vprime_prop_get(display, pl->plane_id,
+				     DRM_MODE_OBJECT_PLANE, "zpos", NULL);
+		igt_assert_f(zp, "plane %u: zpos: %s\n", pl->plane_id,
+			     strerror(errno));
+		igt_assert_eq(zp->count_values, 2);
+		igt_assert_eq_u64(zp->values[0], 0);
+		igt_assert_eq_u64(zp->values[1], planes_per_crtc - 1);
+		drmModeFreeProperty(zp);
 		drmModeFreePlane(pl);
 	}
 	for (c = 0; c < NPIPES; c++) {

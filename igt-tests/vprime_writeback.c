@@ -168,52 +168,29 @@ static int num_planes;
 static struct vprime_capture capture;
 static struct image background;
 
+/* Property @name's id, 0 when @obj has none; *@out gets the property. */
 static uint32_t prop_id(uint32_t obj, uint32_t type, const char *name,
 			drmModePropertyPtr *out)
 {
-	drmModeObjectPropertiesPtr props;
-	uint32_t id = 0, i;
+	drmModePropertyPtr p = vprime_prop_get(kms.fd, obj, type, name, NULL);
+	uint32_t id;
 
-	props = drmModeObjectGetProperties(kms.fd, obj, type);
-	igt_assert(props);
-	for (i = 0; i < props->count_props && !id; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(kms.fd, props->props[i]);
-
-		igt_assert(p);
-		if (!strcmp(p->name, name)) {
-			id = p->prop_id;
-			if (out) {
-				*out = p;
-				continue;
-			}
-		}
-		drmModeFreeProperty(p);
+	if (!p) {
+		igt_assert_f(errno == ENOENT, "property %s of object %u: %s\n",
+			     name, obj, strerror(errno));
+		return 0;
 	}
-	drmModeFreeObjectProperties(props);
+	id = p->prop_id;
+	if (out)
+		*out = p;
+	else
+		drmModeFreeProperty(p);
 	return id;
 }
 
 static uint64_t prop_get(uint32_t obj, uint32_t type, const char *name)
 {
-	drmModeObjectPropertiesPtr props;
-	uint64_t v = 0;
-	bool found = false;
-	uint32_t i;
-
-	props = drmModeObjectGetProperties(kms.fd, obj, type);
-	igt_assert(props);
-	for (i = 0; i < props->count_props; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(kms.fd, props->props[i]);
-
-		if (!strcmp(p->name, name)) {
-			v = props->prop_values[i];
-			found = true;
-		}
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	igt_assert_f(found, "object %u has no property %s\n", obj, name);
-	return v;
+	return vprime_kms_prop_value(kms.fd, obj, type, name);
 }
 
 static void find_planes(void)

@@ -16,11 +16,13 @@
 BENCH_BUILD := bench/build
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_PROG_SRCS := $(filter-out bench/igt_shim.c bench/kmscube_shim.c,$(BENCH_SRCS))
+# the userspace library the tests, demo and fuzzer share
+BENCH_UTIL := lib/vprime_util.c
 # Recursive (=): pkg-config runs only when a bench binary is built, after
 # scripts/install-deps, never while a Makefile is read.
 BENCH_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 		-Wno-missing-field-initializers -D_GNU_SOURCE \
-		-Iinclude/uapi $(shell pkg-config --cflags libdrm)
+		-Iinclude/uapi -Ilib $(shell pkg-config --cflags libdrm)
 BENCH_LIBS = $(shell pkg-config --libs libdrm) -lpthread -lm
 BENCH_MEMORY ?= 4096
 BENCH_TIMEOUT ?= 1500
@@ -30,12 +32,14 @@ BENCH_TIMEOUT ?= 1500
 bench-bin: $(BENCH_BUILD)/vprime-bench $(BENCH_BUILD)/libvprime-igt-shim.so \
 	   $(BENCH_BUILD)/libvprime-kmscube-shim.so
 
-$(BENCH_BUILD)/vprime-bench: $(BENCH_PROG_SRCS) bench/common.h \
-			     $(wildcard include/uapi/*/*.h) | $(BENCH_BUILD)
-	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_PROG_SRCS) $(BENCH_LIBS)
+$(BENCH_BUILD)/vprime-bench: $(BENCH_PROG_SRCS) bench/common.h $(BENCH_UTIL) \
+			     lib/vprime_util.h $(wildcard include/uapi/*/*.h) \
+			     | $(BENCH_BUILD)
+	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_PROG_SRCS) $(BENCH_UTIL) $(BENCH_LIBS)
 
-$(BENCH_BUILD)/libvprime-igt-shim.so: bench/igt_shim.c | $(BENCH_BUILD)
-	$(CC) $(BENCH_CFLAGS) -shared -fPIC -o $@ $< $(BENCH_LIBS)
+$(BENCH_BUILD)/libvprime-igt-shim.so: bench/igt_shim.c $(BENCH_UTIL) lib/vprime_util.h \
+				      | $(BENCH_BUILD)
+	$(CC) $(BENCH_CFLAGS) -shared -fPIC -o $@ $< $(BENCH_UTIL) $(BENCH_LIBS)
 
 $(BENCH_BUILD)/libvprime-kmscube-shim.so: bench/kmscube_shim.c | $(BENCH_BUILD)
 	$(CC) $(BENCH_CFLAGS) -shared -fPIC -o $@ $< $(BENCH_LIBS) -ldl

@@ -35,12 +35,13 @@ DEBUG_TIMEOUT ?= 5400
 .PHONY: fuzz-bin fuzz trinity soak debug-kernel debug-modules check-debug \
 	check-debug-fuzz
 
-$(FUZZ_BIN): tools/fuzz/vprime-fuzz.c $(wildcard include/uapi/*/*.h)
+$(FUZZ_BIN): tools/fuzz/vprime-fuzz.c lib/vprime_util.c lib/vprime_util.h \
+	     $(wildcard include/uapi/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
-		-Wno-missing-field-initializers -Iinclude/uapi \
+		-Wno-missing-field-initializers -Iinclude/uapi -Ilib \
 		-DKERNEL_LOG_ERRORS='"$(CURDIR)/vm/kernel-log-errors"' \
-		$$(pkg-config --cflags libdrm) -o $@ $< \
+		$$(pkg-config --cflags libdrm) -o $@ $< lib/vprime_util.c \
 		$$(pkg-config --libs libdrm) -lpthread
 
 fuzz-bin: $(FUZZ_BIN)

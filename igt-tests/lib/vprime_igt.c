@@ -29,69 +29,19 @@
 
 #include "vprime_igt.h"
 
-#define DRM_MAJOR_NUM		226
-#define DRM_MINORS_PER_TYPE	64
-#define DRM_RENDER_MINOR_BASE	128
-
-int vprime_driver_name(int fd, char *buf, size_t size)
-{
-	drmVersionPtr ver;
-
-	ver = drmGetVersion(fd);
-	if (!ver)
-		return errno ? -errno : -EINVAL;
-	snprintf(buf, size, "%s", ver->name ? ver->name : "");
-	drmFreeVersion(ver);
-	return 0;
-}
-
-bool vprime_is_driver(int fd, const char *driver)
-{
-	char name[64];
-
-	if (vprime_driver_name(fd, name, sizeof(name)))
-		return false;
-	return strcmp(name, driver) == 0;
-}
-
-/*
- * Walk the card (or renderD) nodes in minor order and return an open fd
- * of the @index-th one driven by @driver.
- */
 int __vprime_open_driver(const char *driver, int index, bool render)
 {
-	int base = render ? DRM_RENDER_MINOR_BASE : 0;
-	const char *fmt = render ? "/dev/dri/renderD%d" : "/dev/dri/card%d";
-	char path[64];
-	int seen = 0;
-	int minor;
+	int fd = index < 0 ? -ENODEV :
+		 vprime_open_driver_node(driver, index, render);
 
-	for (minor = base; minor < base + DRM_MINORS_PER_TYPE; minor++) {
-		int fd;
-
-		snprintf(path, sizeof(path), fmt, minor);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (vprime_is_driver(fd, driver) && seen++ == index) {
-			igt_debug("%s #%d is %s\n", driver, index, path);
-			return fd;
-		}
-		close(fd);
-	}
-	return -ENODEV;
+	if (fd >= 0)
+		igt_debug("%s #%d is fd %d\n", driver, index, fd);
+	return fd;
 }
 
 int vprime_count_devices(const char *driver)
 {
-	int n = 0;
-	int fd;
-
-	while ((fd = __vprime_open_driver(driver, n, false)) >= 0) {
-		close(fd);
-		n++;
-	}
-	return n;
+	return vprime_count_driver_nodes(driver);
 }
 
 static int vprime_open_or_skip(const char *driver, int index, bool render)
@@ -174,152 +124,6 @@ void vprime_test_set_fence_timeout(unsigned int ms)
 	len = snprintf(value, sizeof(value), "%u", ms);
 	igt_assert_eq(pwrite(fd, value, len, 0), len);
 	close(fd);
-}
-
-/* Minor of the primary (card) node of the DRM device behind @fd. */
-static int vprime_primary_minor(int fd)
-{
-	char path[96];
-	struct dirent *de;
-	struct stat st;
-	int minor = -ENOENT;
-	DIR *dir;
-
-	if (fstat(fd, &st))
-		return -errno;
-	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != DRM_MAJOR_NUM)
-		return -ENOTTY;
-	if (minor(st.st_rdev) < DRM_RENDER_MINOR_BASE)
-		return minor(st.st_rdev);
-
-	/* A render node: its card sibling is listed in the parent's drm/. */
-	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/drm",
-		 major(st.st_rdev), minor(st.st_rdev));
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		if (!strncmp(de->d_name, "card", 4) && isdigit(de->d_name[4])) {
-			minor = atoi(de->d_name + 4);
-			break;
-		}
-	}
-	closedir(dir);
-	return minor;
-}
-
-int vprime_debugfs_dir(int fd, char *path, size_t size)
-{
-	struct stat st;
-	int minor;
-
-	minor = vprime_primary_minor(fd);
-	if (minor < 0)
-		return minor;
-	if (stat("/sys/kernel/debug/dri", &st))
-		igt_debugfs_mount();
-	snprintf(path, size, "/sys/kernel/debug/dri/%d", minor);
-	if (stat(path, &st))
-		return -errno;
-	return 0;
-}
-
-int vprime_read_file(const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t ret = 0;
-	int fd;
-
-	if (!size)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1) {
-		ret = read(fd, buf + len, size - 1 - len);
-		if (ret < 0 && errno == EINTR)
-			continue;
-		if (ret <= 0)
-			break;
-		len += ret;
-	}
-	if (ret < 0)
-		ret = -errno;
-	close(fd);
-	buf[len] = '\0';
-	return ret < 0 ? (int)ret : (int)len;
-}
-
-int vprime_debugfs_read(int fd, const char *name, char *buf, size_t size)
-{
-	char path[PATH_MAX];
-	char dir[128];
-	int ret;
-
-	ret = vprime_debugfs_dir(fd, dir, sizeof(dir));
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return vprime_read_file(path, buf, size);
-}
-
-int vprime_parse_key(const char *text, const char *key, uint64_t *value)
-{
-	size_t klen = strlen(key);
-	const char *line = text;
-
-	while (line && *line) {
-		const char *p = line;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!strncmp(p, key, klen) &&
-		    (p[klen] == ':' || p[klen] == '=' || p[klen] == ' ' ||
-		     p[klen] == '\t')) {
-			char *end;
-
-			p += klen;
-			while (*p == ':' || *p == '=' || *p == ' ' || *p == '\t')
-				p++;
-			errno = 0;
-			*value = strtoull(p, &end, 0);
-			if (end == p || errno)
-				return -EINVAL;
-			return 0;
-		}
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return -ENOENT;
-}
-
-int vprime_debugfs_read_key(int fd, const char *name, const char *key,
-			    uint64_t *value)
-{
-	char buf[16384];
-	int ret;
-
-	ret = vprime_debugfs_read(fd, name, buf, sizeof(buf));
-	if (ret < 0)
-		return ret;
-	return vprime_parse_key(buf, key, value);
-}
-
-int vprime_read_u64(const char *path, uint64_t *value)
-{
-	char buf[64];
-	char *end;
-	int ret;
-
-	ret = vprime_read_file(path, buf, sizeof(buf));
-	if (ret < 0)
-		return ret;
-	errno = 0;
-	*value = strtoull(buf, &end, 0);
-	if (end == buf || errno)
-		return -EINVAL;
-	return 0;
 }
 
 bool vprime_module_loaded(const char *name)

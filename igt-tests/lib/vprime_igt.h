@@ -17,13 +17,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* device lookup, properties, debugfs and files: the plain-C part */
+#include "vprime_util.h"
+
 #define VPRIME_GPU_DRIVER	"vprime_gpu"
 #define VPRIME_KMS_DRIVER	"vprime_kms"
 #define VPRIME_HEAP_PATH	"/dev/vprime_heap"
 /* the test module vprime_test.ko's node: user fences, importer devices */
 #define VPRIME_TEST_PATH	"/dev/vprime_test"
 
-/* Open the @index-th (0-based) DRM device of @driver; -ENODEV if absent. */
+/*
+ * Open the @index-th (0-based) DRM device of @driver; -ENODEV if absent
+ * (vprime_open_driver_node() with IGT's debug log).
+ */
 int __vprime_open_driver(const char *driver, int index, bool render);
 /* Number of primary (card) nodes whose driver is @driver. */
 int vprime_count_devices(const char *driver);
@@ -41,32 +47,6 @@ int vprime_test_open(void);
  */
 void vprime_test_set_fence_timeout(unsigned int ms);
 void vprime_test_restore_fence_timeout(void);
-
-/* True if @fd is a DRM device whose driver name is @driver. */
-bool vprime_is_driver(int fd, const char *driver);
-/* Copy the driver name of DRM device @fd into @buf; 0 or -errno. */
-int vprime_driver_name(int fd, char *buf, size_t size);
-
-/*
- * debugfs: files live in /sys/kernel/debug/dri/<minor of the card node>/,
- * also for an fd of a render node. @path receives that directory.
- */
-int vprime_debugfs_dir(int fd, char *path, size_t size);
-/* Read debugfs file @name of device @fd, NUL-terminated; bytes or -errno. */
-int vprime_debugfs_read(int fd, const char *name, char *buf, size_t size);
-/* Find "key: value" / "key=value" / "key value" in debugfs file @name. */
-int vprime_debugfs_read_key(int fd, const char *name, const char *key,
-			    uint64_t *value);
-
-/* Read a whole (small) file, NUL-terminated; bytes read or -errno. */
-int vprime_read_file(const char *path, char *buf, size_t size);
-/*
- * Parse the unsigned integer of the first line of @text that starts with
- * @key followed by ':', '=' or blanks. Returns 0, or -ENOENT / -EINVAL.
- */
-int vprime_parse_key(const char *text, const char *key, uint64_t *value);
-/* Read an integer from a one-value file such as a sysfs attribute. */
-int vprime_read_u64(const char *path, uint64_t *value);
 
 /* True if kernel module @name is loaded (/sys/module/<name> exists). */
 bool vprime_module_loaded(const char *name);

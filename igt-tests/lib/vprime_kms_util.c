@@ -157,51 +157,28 @@ bool vprime_fd_wait(int fd, short events, int timeout_ms)
 
 /* KMS */
 
-static uint32_t find_prop(int fd, uint32_t obj_id, uint32_t obj_type,
-			  const char *name, bool required)
+uint32_t vprime_kms_prop_id(int fd, uint32_t obj_id, uint32_t obj_type,
+			    const char *name, bool required)
 {
-	drmModeObjectPropertiesPtr props;
 	uint32_t id = 0;
-	uint32_t i;
+	int ret;
 
-	props = drmModeObjectGetProperties(fd, obj_id, obj_type);
-	igt_assert(props);
-	for (i = 0; i < props->count_props && !id; i++) {
-		drmModePropertyPtr prop = drmModeGetProperty(fd, props->props[i]);
-
-		igt_assert(prop);
-		if (!strcmp(prop->name, name))
-			id = prop->prop_id;
-		drmModeFreeProperty(prop);
-	}
-	drmModeFreeObjectProperties(props);
-	igt_assert_f(id || !required, "object %u has no property %s\n",
-		     obj_id, name);
+	ret = vprime_prop_find(fd, obj_id, obj_type, name, &id, NULL);
+	igt_assert_f(!ret || (ret == -ENOENT && !required),
+		     "property %s of object %u: %s\n", name, obj_id,
+		     strerror(-ret));
 	return id;
 }
 
-static uint64_t prop_value(int fd, uint32_t obj_id, uint32_t obj_type,
-			   const char *name)
+uint64_t vprime_kms_prop_value(int fd, uint32_t obj_id, uint32_t obj_type,
+			       const char *name)
 {
-	drmModeObjectPropertiesPtr props;
 	uint64_t value = 0;
-	bool found = false;
-	uint32_t i;
+	int ret;
 
-	props = drmModeObjectGetProperties(fd, obj_id, obj_type);
-	igt_assert(props);
-	for (i = 0; i < props->count_props && !found; i++) {
-		drmModePropertyPtr prop = drmModeGetProperty(fd, props->props[i]);
-
-		igt_assert(prop);
-		if (!strcmp(prop->name, name)) {
-			value = props->prop_values[i];
-			found = true;
-		}
-		drmModeFreeProperty(prop);
-	}
-	drmModeFreeObjectProperties(props);
-	igt_assert_f(found, "object %u has no property %s\n", obj_id, name);
+	ret = vprime_prop_find(fd, obj_id, obj_type, name, NULL, &value);
+	igt_assert_f(!ret, "property %s of object %u: %s\n", name, obj_id,
+		     strerror(-ret));
 	return value;
 }
 
@@ -248,8 +225,9 @@ int vprime_kms_reset_color(int fd)
 	igt_assert(req);
 	for (c = 0; c < res->count_crtcs; c++) {
 		for (i = 0; i < 3; i++) {
-			uint32_t id = find_prop(fd, res->crtcs[c], DRM_MODE_OBJECT_CRTC,
-						names[i], false);
+			uint32_t id = vprime_kms_prop_id(fd, res->crtcs[c],
+							 DRM_MODE_OBJECT_CRTC,
+							 names[i], false);
 
 			if (id) {
 				igt_assert_lt(0, drmModeAtomicAddProperty(req, res->crtcs[c],
@@ -326,7 +304,8 @@ void vprime_kms_init_pipe(struct vprime_kms *kms, int fd, uint32_t pipe)
 
 		igt_assert(plane);
 		if ((plane->possible_crtcs & (1u << pipe)) &&
-		    prop_value(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE, "type") ==
+		    vprime_kms_prop_value(fd, plane->plane_id,
+					  DRM_MODE_OBJECT_PLANE, "type") ==
 		    DRM_PLANE_TYPE_PRIMARY)
 			kms->primary_id = plane->plane_id;
 		drmModeFreePlane(plane);
@@ -337,7 +316,8 @@ void vprime_kms_init_pipe(struct vprime_kms *kms, int fd, uint32_t pipe)
 	vprime_kms_reset_color(fd);
 
 #define PLANE_PROP(f, n) \
-	kms->f = find_prop(fd, kms->primary_id, DRM_MODE_OBJECT_PLANE, n, true)
+	kms->f = vprime_kms_prop_id(fd, kms->primary_id, \
+				    DRM_MODE_OBJECT_PLANE, n, true)
 	PLANE_PROP(p_fb_id, "FB_ID");
 	PLANE_PROP(p_crtc_id, "CRTC_ID");
 	PLANE_PROP(p_src_x, "SRC_X");
@@ -350,18 +330,19 @@ void vprime_kms_init_pipe(struct vprime_kms *kms, int fd, uint32_t pipe)
 	PLANE_PROP(p_crtc_h, "CRTC_H");
 	PLANE_PROP(p_in_fence_fd, "IN_FENCE_FD");
 #undef PLANE_PROP
-	kms->c_active = find_prop(fd, kms->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", true);
-	kms->c_mode_id = find_prop(fd, kms->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID", true);
-	kms->c_out_fence_ptr = find_prop(fd, kms->crtc_id, DRM_MODE_OBJECT_CRTC,
-					 "OUT_FENCE_PTR", true);
-	kms->conn_crtc_id = find_prop(fd, kms->conn_id, DRM_MODE_OBJECT_CONNECTOR,
-				      "CRTC_ID", true);
-	kms->wb_crtc_id = find_prop(fd, kms->wb_id, DRM_MODE_OBJECT_CONNECTOR,
-				    "CRTC_ID", true);
-	kms->wb_fb_id = find_prop(fd, kms->wb_id, DRM_MODE_OBJECT_CONNECTOR,
-				  "WRITEBACK_FB_ID", true);
-	kms->wb_out_fence_ptr = find_prop(fd, kms->wb_id, DRM_MODE_OBJECT_CONNECTOR,
-					  "WRITEBACK_OUT_FENCE_PTR", true);
+#define CRTC_PROP(f, n) \
+	kms->f = vprime_kms_prop_id(fd, kms->crtc_id, DRM_MODE_OBJECT_CRTC, n, true)
+#define CONN_PROP(f, id, n) \
+	kms->f = vprime_kms_prop_id(fd, id, DRM_MODE_OBJECT_CONNECTOR, n, true)
+	CRTC_PROP(c_active, "ACTIVE");
+	CRTC_PROP(c_mode_id, "MODE_ID");
+	CRTC_PROP(c_out_fence_ptr, "OUT_FENCE_PTR");
+	CONN_PROP(conn_crtc_id, kms->conn_id, "CRTC_ID");
+	CONN_PROP(wb_crtc_id, kms->wb_id, "CRTC_ID");
+	CONN_PROP(wb_fb_id, kms->wb_id, "WRITEBACK_FB_ID");
+	CONN_PROP(wb_out_fence_ptr, kms->wb_id, "WRITEBACK_OUT_FENCE_PTR");
+#undef CONN_PROP
+#undef CRTC_PROP
 
 	igt_assert_eq(drmModeCreatePropertyBlob(fd, &kms->mode, sizeof(kms->mode),
 						&kms->mode_blob), 0);
@@ -843,15 +824,12 @@ uint32_t vprime_expected_crc_solid(uint32_t value, uint32_t width,
 
 uint64_t vprime_core_stat(const char *key)
 {
-	char buf[1024];
 	uint64_t value;
 	int ret;
 
-	ret = vprime_read_file("/sys/kernel/debug/vprime_core/stats", buf,
-			       sizeof(buf));
-	igt_assert_f(ret > 0, "reading vprime_core/stats: %s\n", strerror(-ret));
-	ret = vprime_parse_key(buf, key, &value);
-	igt_assert_f(ret == 0, "vprime_core/stats has no \"%s\"\n", key);
+	ret = vprime_core_stat_read(key, &value);
+	igt_assert_f(ret == 0, "\"%s\" of " VPRIME_CORE_STATS ": %s\n", key,
+		     strerror(-ret));
 	return value;
 }
 

@@ -234,6 +234,15 @@ uint32_t vprime_expected_crc(const void *img, uint32_t pitch, uint32_t width,
 uint32_t vprime_expected_crc_solid(uint32_t value, uint32_t width,
 				   uint32_t height);
 
+/* KMS properties (vprime_prop_find()), failing the subtest on an error */
+
+/* Property @name's id; 0 when the object has none and !@required. */
+uint32_t vprime_kms_prop_id(int fd, uint32_t obj_id, uint32_t obj_type,
+			    const char *name, bool required);
+/* The current value of property @name, which the object must have. */
+uint64_t vprime_kms_prop_value(int fd, uint32_t obj_id, uint32_t obj_type,
+			       const char *name);
+
 /* debugfs counters */
 
 /* Read "key: value" from /sys/kernel/debug/vprime_core/stats. */

@@ -68,6 +68,7 @@
 #include "drm/vprime_drm.h"
 #include "linux/vprime_heap.h"
 #include "linux/vprime_test.h"
+#include "vprime_util.h"
 
 #define MAX_PROCS	4
 #define MAX_THREADS	8
@@ -526,31 +527,6 @@ static uint64_t uptr(struct ctx *c, void *valid)
 
 /* ---- device discovery ---- */
 
-static int open_driver(const char *name, bool render, int skip)
-{
-	char path[64];
-	int i, fd;
-
-	for (i = 0; i < 64; i++) {
-		drmVersionPtr v;
-
-		snprintf(path, sizeof(path), render ? "/dev/dri/renderD%d" :
-			 "/dev/dri/card%d", render ? 128 + i : i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (v && !strcmp(v->name, name) && skip-- == 0) {
-			drmFreeVersion(v);
-			return fd;
-		}
-		if (v)
-			drmFreeVersion(v);
-		close(fd);
-	}
-	return -1;
-}
-
 static void kms_discover(int fd, struct kms_info *k)
 {
 	drmModeResPtr res;
@@ -625,9 +601,9 @@ static int open_devices(int slot)
 	int i;
 
 	for (i = 0; i < NGPU; i++)
-		P.gpu[i] = open_driver("vprime_gpu", true, 0);
+		P.gpu[i] = vprime_open_driver_node("vprime_gpu", 0, true);
 	for (i = 0; i < NKMS; i++)
-		P.kms[i] = open_driver("vprime_kms", false, 0);
+		P.kms[i] = vprime_open_driver_node("vprime_kms", 0, false);
 	for (i = 0; i < NHEAP; i++)
 		P.heap[i] = open("/dev/vprime_heap", O_RDWR | O_CLOEXEC);
 	for (i = 0; i < NHEAP; i++)
@@ -1776,7 +1752,7 @@ static void op_reopen(struct ctx *c)
 
 	if (which == 0) {
 		i = rn(c, NGPU);
-		fd = open_driver("vprime_gpu", true, 0);
+		fd = vprime_open_driver_node("vprime_gpu", 0, true);
 		old = P.gpu[i];
 		P.gpu[i] = fd;
 		pool_forget_dev(R_GPU_BO, i);
@@ -1784,7 +1760,7 @@ static void op_reopen(struct ctx *c)
 		pool_forget_dev(R_UFENCE, i);
 	} else if (which == 1) {
 		i = 1;	/* keep kms[0], whose object ids the pool knows */
-		fd = open_driver("vprime_kms", false, 0);
+		fd = vprime_open_driver_node("vprime_kms", 0, false);
 		if (fd >= 0) {
 			drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
 			drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1);
@@ -2315,26 +2291,6 @@ static void write_repro(const char *why)
 	fprintf(stderr, "vprime-fuzz: reproducer written to %s\n", path);
 }
 
-static int read_stat(const char *key, uint64_t *v)
-{
-	char buf[4096], *p;
-	int fd = open("/sys/kernel/debug/vprime_core/stats", O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strstr(buf, key);
-	if (!p)
-		return -1;
-	*v = strtoull(p + strlen(key) + 1, NULL, 10);
-	return 0;
-}
-
 /*
  * Turn the display off: the pipe keeps its last framebuffers (and a legacy
  * cursor's) after their files closed, which is DRM's behaviour, not a leak.
@@ -2343,7 +2299,7 @@ static void quiesce_display(void)
 {
 	struct kms_info k;
 	unsigned int i;
-	int fd = open_driver("vprime_kms", false, 0);
+	int fd = vprime_open_driver_node("vprime_kms", 0, false);
 
 	if (fd < 0)
 		return;
@@ -2456,7 +2412,7 @@ int main(int argc, char **argv)
 		lseek(kmsg, 0, SEEK_END);
 	else
 		fprintf(stderr, "vprime-fuzz: no /dev/kmsg: kernel reports not watched\n");
-	have_base = read_stat("live_buffers", &base_live) == 0;
+	have_base = vprime_core_stat_read("live_buffers", &base_live) == 0;
 	have_ref = read_int_file("/sys/module/vprime_core/refcnt", &base_ref) == 0;
 	ref = base_ref;
 
@@ -2603,7 +2559,7 @@ stop:
 	quiesce_display();
 	if (have_base && !rc) {
 		for (e = 0; e < 100; e++) {
-			bool same = read_stat("live_buffers", &live) == 0 && live == base_live;
+			bool same = vprime_core_stat_read("live_buffers", &live) == 0 && live == base_live;
 
 			if (have_ref)
 				same = same && read_int_file("/sys/module/vprime_core/refcnt", &ref) == 0 &&

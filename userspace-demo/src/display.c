@@ -14,55 +14,29 @@
 #include <drm_fourcc.h>
 
 #include "demo.h"
+#include "vprime_util.h"
 
 /* Property @name of object @id, or 0 (reported) when it has none. */
 static uint32_t prop_id(int fd, uint32_t id, uint32_t type, const char *name)
 {
-	drmModeObjectPropertiesPtr props;
-	drmModePropertyPtr p;
-	uint32_t i, found = 0;
+	uint32_t found = 0;
+	int ret;
 
-	props = drmModeObjectGetProperties(fd, id, type);
-	if (!props) {
-		demo_err(errno, "drmModeObjectGetProperties(object %u)", id);
-		return 0;
-	}
-	for (i = 0; i < props->count_props && !found; i++) {
-		p = drmModeGetProperty(fd, props->props[i]);
-		if (!p)
-			continue;
-		if (!strcmp(p->name, name))
-			found = p->prop_id;
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	if (!found)
+	ret = vprime_prop_find(fd, id, type, name, &found, NULL);
+	if (ret == -ENOENT)
 		demo_msg("object %u has no property \"%s\"", id, name);
-	return found;
+	else if (ret)
+		demo_err(-ret, "the properties of object %u", id);
+	return ret ? 0 : found;
 }
 
 /* The value of property @name of object @id; @def when it has none. */
 static uint64_t prop_value(int fd, uint32_t id, uint32_t type,
 			   const char *name, uint64_t def)
 {
-	drmModeObjectPropertiesPtr props;
-	drmModePropertyPtr p;
-	uint64_t val = def;
-	uint32_t i;
+	uint64_t val;
 
-	props = drmModeObjectGetProperties(fd, id, type);
-	if (!props)
-		return def;
-	for (i = 0; i < props->count_props; i++) {
-		p = drmModeGetProperty(fd, props->props[i]);
-		if (!p)
-			continue;
-		if (!strcmp(p->name, name))
-			val = props->prop_values[i];
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	return val;
+	return vprime_prop_find(fd, id, type, name, NULL, &val) ? def : val;
 }
 
 static int set_caps(int fd)
