@@ -13,7 +13,7 @@
  *   (one line, the attachments list follows on the same line);
  * - ``stats``: ``<counter>: <value>`` lines: live_buffers, bytes_system,
  *   bytes_local, attachments, mappings, exports, failed_ops, migrations,
- *   pending_fences;
+ *   pending_fences, live_fences;
  * - fault injection, each a one-shot: writing a non-zero value to
  *   ``fail_next_attach`` fails the next attach with -EBUSY,
  *   ``fail_next_map`` the next map_dma_buf with -ENOMEM,
