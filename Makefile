@@ -39,7 +39,7 @@ demo-bin:
 
 # The guest the suite runs in, for check and soak alike. 6 GiB of RAM puts
 # pages above 4 GiB, so the narrow (32-bit) importer's mappings go through
-# swiotlb bounce buffers, which igt@vprime_core@import-device-read checks
+# swiotlb bounce buffers, which igt@vprime_importer@import-device-read checks
 # the exporter keeps in sync; two GPUs for the multi-GPU PRIME subtests.
 # init_on_alloc=0: Debian's kernel zeroes every page it allocates by
 # default, which would hide a missing zeroing from the vprime_security
