@@ -3,7 +3,8 @@
 # vprime top-level Makefile.
 #   make            build modules (W=1), IGT tests and the demo
 #   make check      install deps, build, run the whole suite in one VM boot
-#   make lint       sparse (C=1) and checkpatch --strict on our kernel files
+#   make lint       the IGT doc blocks against the subtests (scripts/check-igt-docs),
+#                   sparse (C=1) and checkpatch --strict on our kernel files
 #   make demo       the zero-copy pipeline in the VM
 
 # Looked up on first use only (a recipe that builds against the kernel), so
@@ -51,6 +52,7 @@ check: deps
 	vm/run --timeout $${CHECK_TIMEOUT:-2400} $(SUITE_VM_ARGS) -- igt-tests/run-tests
 
 lint: deps
+	scripts/check-igt-docs
 	@scripts/install-deps lint
 	scripts/lint $(KERNEL_SRCS)
 
