@@ -404,7 +404,7 @@ igt_main
 	igt_subtest("module-refcount")
 		test_module_refcount();
 
-	igt_describe("Every counter is back to zero.");
+	igt_describe("After a workload of every object kind the counters are back at this binary's start.");
 	igt_subtest("leak-check")
 		test_leak_check();
 
