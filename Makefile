@@ -3,7 +3,8 @@
 # vprime top-level Makefile.
 #   make            build modules (W=1), IGT tests and the demo
 #   make check      install deps, build, run the whole suite in one VM boot
-#   make lint       sparse (C=1) and checkpatch --strict on our kernel files
+#   make lint       the IGT doc blocks against the subtests (scripts/check-igt-docs),
+#                   sparse (C=1) and checkpatch --strict on our kernel files
 #   make demo       the zero-copy pipeline in the VM
 
 # Looked up on first use only (a recipe that builds against the kernel), so
@@ -39,7 +40,7 @@ demo-bin:
 
 # The guest the suite runs in, for check and soak alike. 6 GiB of RAM puts
 # pages above 4 GiB, so the narrow (32-bit) importer's mappings go through
-# swiotlb bounce buffers, which igt@vprime_core@import-device-read checks
+# swiotlb bounce buffers, which igt@vprime_importer@import-device-read checks
 # the exporter keeps in sync; two GPUs for the multi-GPU PRIME subtests.
 # init_on_alloc=0: Debian's kernel zeroes every page it allocates by
 # default, which would hide a missing zeroing from the vprime_security
@@ -51,6 +52,7 @@ check: deps
 	vm/run --timeout $${CHECK_TIMEOUT:-2400} $(SUITE_VM_ARGS) -- igt-tests/run-tests
 
 lint: deps
+	scripts/check-igt-docs
 	@scripts/install-deps lint
 	scripts/lint $(KERNEL_SRCS)
 

@@ -18,16 +18,22 @@
  * Description: /dev/vprime_heap is a character device that opens read-write.
  *
  * SUBTEST: basic-gpu-device
- * Description: A card node with driver name "vprime_gpu" exists.
+ * Description: The GPU's card node (driver "vprime_gpu") is a render-only
+ *              GEM device: PRIME import and export, syncobjs with
+ *              timelines, and no KMS (GETRESOURCES is -EOPNOTSUPP).
  *
  * SUBTEST: basic-gpu-render-node
- * Description: The GPU also has a render node with the same driver.
+ * Description: The GPU's first render node belongs to the same device as
+ *              its first card node (one parent device in sysfs).
  *
  * SUBTEST: basic-display-device
- * Description: A card node with driver name "vprime_kms" exists.
+ * Description: The display's card node (driver "vprime_kms") is an atomic
+ *              KMS device: at least one CRTC, encoder and connector, the
+ *              atomic client cap, dumb buffers, PRIME import and export.
  *
  * SUBTEST: basic-distinct-devices
- * Description: GPU and display are separate devices named vprime*.
+ * Description: The GPU and the display are separate devices in sysfs (so
+ *              that each unbinds on its own), not two DRM devices of one.
  *
  * SUBTEST: basic-device-count
  * Description: One device per vprime.num_gpus / vprime.num_displays.
@@ -38,9 +44,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+
+#include <xf86drm.h>
+#include <xf86drmMode.h>
 
 #include "igt.h"
 #include "vprime_igt.h"
@@ -74,22 +85,28 @@ static int open_or_fail(const char *driver, int index, bool render)
 	return fd;
 }
 
-static void check_driver_name(int fd, const char *expected)
+static uint64_t get_cap(int fd, uint64_t cap)
 {
-	char name[64];
+	uint64_t value = 0;
 
-	igt_assert_eq(vprime_driver_name(fd, name, sizeof(name)), 0);
-	igt_assert_f(!strcmp(name, expected), "driver name \"%s\", expected \"%s\"\n",
-		     name, expected);
+	igt_assert_f(drmGetCap(fd, cap, &value) == 0, "DRM_CAP %#llx: %s\n",
+		     (unsigned long long)cap, strerror(errno));
+	return value;
 }
 
-static unsigned int primary_minor(int fd)
+/* The sysfs path of the device that DRM node @fd belongs to. */
+static void parent_device(int fd, char *path, size_t size)
 {
+	char link[64];
 	struct stat st;
 
 	igt_assert_eq(fstat(fd, &st), 0);
 	igt_assert(S_ISCHR(st.st_mode));
-	return minor(st.st_rdev);
+	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u/device",
+		 major(st.st_rdev), minor(st.st_rdev));
+	igt_assert_f(realpath(link, path) && strlen(path) < size,
+		     "realpath %s: %s\n", link, strerror(errno));
+	igt_info("%s -> %s\n", link, path);
 }
 
 static void check_debugfs_name(int fd, const char *driver)
@@ -152,53 +169,74 @@ igt_main
 				 num_gpus, num_displays);
 		}
 
-		igt_describe("Check that a GPU device is found by its driver name.");
+		igt_describe("Check that the GPU is a render-only PRIME device with syncobjs.");
 		igt_subtest("basic-gpu-device") {
 			int fd;
 
 			igt_require_f(num_gpus != 0, "loaded with num_gpus=0\n");
 			fd = open_or_fail(VPRIME_GPU_DRIVER, 0, false);
-			check_driver_name(fd, VPRIME_GPU_DRIVER);
+			igt_assert_eq_u64(get_cap(fd, DRM_CAP_PRIME),
+					  DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT);
+			igt_assert_eq_u64(get_cap(fd, DRM_CAP_SYNCOBJ), 1);
+			igt_assert_eq_u64(get_cap(fd, DRM_CAP_SYNCOBJ_TIMELINE), 1);
+			/* render only: no mode-setting objects at all */
+			igt_assert(!drmModeGetResources(fd));
+			igt_assert_eq(errno, EOPNOTSUPP);
 			close(fd);
 		}
 
-		igt_describe("Check that the GPU has a render node of the same driver.");
+		igt_describe("Check that the GPU's render node and card node are one device.");
 		igt_subtest("basic-gpu-render-node") {
-			int fd;
+			char card_dev[PATH_MAX], render_dev[PATH_MAX];
+			int card, render;
 
 			igt_require_f(num_gpus != 0, "loaded with num_gpus=0\n");
-			fd = open_or_fail(VPRIME_GPU_DRIVER, 0, true);
-			check_driver_name(fd, VPRIME_GPU_DRIVER);
-			igt_assert_lte(128, (int)primary_minor(fd));
-			close(fd);
+			card = open_or_fail(VPRIME_GPU_DRIVER, 0, false);
+			render = open_or_fail(VPRIME_GPU_DRIVER, 0, true);
+			parent_device(card, card_dev, sizeof(card_dev));
+			parent_device(render, render_dev, sizeof(render_dev));
+			igt_assert_f(!strcmp(card_dev, render_dev),
+				     "card node of %s, render node of %s\n",
+				     card_dev, render_dev);
+			close(render);
+			close(card);
 		}
 
-		igt_describe("Check that a display device is found by its driver name.");
+		igt_describe("Check that the display is an atomic KMS device with dumb buffers and PRIME.");
 		igt_subtest("basic-display-device") {
+			drmModeRes *res;
 			int fd;
 
 			igt_require_f(num_displays != 0, "loaded with num_displays=0\n");
 			fd = open_or_fail(VPRIME_KMS_DRIVER, 0, false);
-			check_driver_name(fd, VPRIME_KMS_DRIVER);
+			res = drmModeGetResources(fd);
+			igt_assert_f(res, "GETRESOURCES: %s\n", strerror(errno));
+			igt_info("%d CRTCs, %d encoders, %d connectors\n",
+				 res->count_crtcs, res->count_encoders,
+				 res->count_connectors);
+			igt_assert_lte(1, res->count_crtcs);
+			igt_assert_lte(1, res->count_encoders);
+			igt_assert_lte(1, res->count_connectors);
+			drmModeFreeResources(res);
+			igt_assert_eq(drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1), 0);
+			igt_assert_eq_u64(get_cap(fd, DRM_CAP_DUMB_BUFFER), 1);
+			igt_assert_eq_u64(get_cap(fd, DRM_CAP_PRIME),
+					  DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT);
 			close(fd);
 		}
 
-		igt_describe("Check that the GPU and the display are two devices with "
-			     "different vprime* driver names.");
+		igt_describe("Check that the GPU and the display are separate devices in sysfs.");
 		igt_subtest("basic-distinct-devices") {
-			char gpu_name[64], kms_name[64];
+			char gpu_dev[PATH_MAX], kms_dev[PATH_MAX];
 			int gpu, kms;
 
 			igt_require(num_gpus != 0 && num_displays != 0);
 			gpu = open_or_fail(VPRIME_GPU_DRIVER, 0, false);
 			kms = open_or_fail(VPRIME_KMS_DRIVER, 0, false);
-			igt_assert_eq(vprime_driver_name(gpu, gpu_name, sizeof(gpu_name)), 0);
-			igt_assert_eq(vprime_driver_name(kms, kms_name, sizeof(kms_name)), 0);
-			igt_assert(!strncmp(gpu_name, "vprime", 6));
-			igt_assert(!strncmp(kms_name, "vprime", 6));
-			igt_assert_f(strcmp(gpu_name, kms_name),
-				     "both devices are named %s\n", gpu_name);
-			igt_assert_neq(primary_minor(gpu), primary_minor(kms));
+			parent_device(gpu, gpu_dev, sizeof(gpu_dev));
+			parent_device(kms, kms_dev, sizeof(kms_dev));
+			igt_assert_f(strcmp(gpu_dev, kms_dev),
+				     "GPU and display are both %s\n", gpu_dev);
 			close(kms);
 			close(gpu);
 		}

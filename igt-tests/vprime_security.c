@@ -47,8 +47,22 @@
  * Description: GEM_FLINK and GEM_OPEN fail on the render node.
  *
  * SUBTEST: uapi-%s
- * Description: One pad/flag/range check of the heap uapi each, not covered
- *              by vprime_core.
+ * Description: An import ioctl of /dev/vprime_test (ATTACH, MAP, UNMAP,
+ *              DETACH, QUERY) with one bad field (flags, pad, direction,
+ *              importer) is -EINVAL and changes nothing: one subtest per
+ *              ioctl and field (import-attach-flags, ...).
+ *
+ * SUBTEST: uapi-fence-signal-error-range
+ * Description: FENCE_SIGNAL rejects an error above 4095 with -EINVAL; the
+ *              fence stays, and a good signal then works once.
+ *
+ * SUBTEST: uapi-fence-signal-error-negative
+ * Description: FENCE_SIGNAL rejects a negative (wrapped) error with
+ *              -EINVAL; the fence stays, and a good signal then works once.
+ *
+ * SUBTEST: uapi-alloc-out-fields
+ * Description: ALLOC's output fields (fd, id) are not input-checked:
+ *              garbage in them is overwritten.
  */
 
 #include <errno.h>
@@ -371,7 +385,7 @@ static void test_flink_not_offered(void)
 	close(fd);
 }
 
-/* ---- uapi negative tests not in vprime_core ---- */
+/* ---- uapi negative tests not in vprime_heap, vprime_importer, ... ---- */
 
 struct heap_fixture {
 	int heap;

@@ -120,22 +120,6 @@ int vprime_prime_export(int fd, uint32_t handle)
 	return args.fd;
 }
 
-int vprime_dmabuf_export_sync_file(int dmabuf, uint32_t flags)
-{
-	struct dma_buf_export_sync_file args = { .flags = flags, .fd = -1 };
-
-	do_ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &args);
-	igt_assert_fd(args.fd);
-	return args.fd;
-}
-
-void vprime_dmabuf_import_sync_file(int dmabuf, int sync_file, uint32_t flags)
-{
-	struct dma_buf_import_sync_file args = { .flags = flags, .fd = sync_file };
-
-	do_ioctl(dmabuf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &args);
-}
-
 /* sync_file / dma-buf state */
 
 bool vprime_fd_ready(int fd, short events)
@@ -821,17 +805,6 @@ uint32_t vprime_expected_crc_solid(uint32_t value, uint32_t width,
 }
 
 /* debugfs counters */
-
-uint64_t vprime_core_stat(const char *key)
-{
-	uint64_t value;
-	int ret;
-
-	ret = vprime_core_stat_read(key, &value);
-	igt_assert_f(ret == 0, "\"%s\" of " VPRIME_CORE_STATS ": %s\n", key,
-		     strerror(-ret));
-	return value;
-}
 
 int vprime_gpu_debugfs_bos(int gpu_fd)
 {

@@ -22,6 +22,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "vprime_core_igt.h"
 #include "vprime_gpu_igt.h"
 
 /* GPU (the uapi wrappers are in vprime_gpu_igt.h) */
@@ -67,10 +68,7 @@ int vprime_job_fill(int fd, uint32_t handle, uint32_t stride, uint32_t w,
 
 /* PRIME export with DRM_CLOEXEC | DRM_RDWR (mmap-able, writable). */
 int vprime_prime_export(int fd, uint32_t handle);
-/* DMA_BUF_IOCTL_EXPORT_SYNC_FILE with DMA_BUF_SYNC_READ/WRITE @flags. */
-int vprime_dmabuf_export_sync_file(int dmabuf, uint32_t flags);
-/* DMA_BUF_IOCTL_IMPORT_SYNC_FILE: add @sync_file as a READ/WRITE fence. */
-void vprime_dmabuf_import_sync_file(int dmabuf, int sync_file, uint32_t flags);
+/* (the dma-buf sync_file helpers are in vprime_core_igt.h) */
 
 /* sync_file / dma-buf state */
 
@@ -245,8 +243,6 @@ uint64_t vprime_kms_prop_value(int fd, uint32_t obj_id, uint32_t obj_type,
 
 /* debugfs counters */
 
-/* Read "key: value" from /sys/kernel/debug/vprime_core/stats. */
-uint64_t vprime_core_stat(const char *key);
 /* Number of GEM objects the GPU's debugfs "bos" file lists. */
 int vprime_gpu_debugfs_bos(int gpu_fd);
 
