@@ -420,66 +420,88 @@ static uint64_t queue_key(int fd, const char *key)
 	return value;
 }
 
-static void test_hang(int fd)
+/* One FILL job of the tests below, and what to arm before it runs. */
+struct timeout_job {
+	uint32_t colour;
+	uint32_t flags;		/* besides VPRIME_SUBMIT_OUT_FENCE_FD */
+	uint64_t duration_ns;
+	const char *fault;	/* a debugfs fault of the GPU, or NULL */
+	uint64_t fault_value;
+};
+
+/*
+ * Run @j's FILL of the whole of @bo under a job timeout of @timeout_ms.
+ * Returns its out-fence's status once signalled, with *@timedout the jobs
+ * the timeout handler declared hung meanwhile; the timeout is restored.
+ */
+static int run_under_timeout(int fd, uint32_t bo, uint32_t timeout_ms,
+			     const struct timeout_job *j, uint64_t *timedout)
 {
-	uint32_t bo = vprime_gpu_bo_create(fd, SZ), old_timeout, *ptr;
 	struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE, W, H,
-							0xbad);
+							j->colour);
 	struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
-	uint64_t timedout;
-	int fence;
+	uint32_t old_timeout;
+	uint64_t before;
+	int fence, status;
 
 	igt_require(vprime_gpu_get_job_timeout(fd, &old_timeout) == 0);
-	igt_assert_eq(vprime_gpu_set_job_timeout(fd, 200), 0);
-	timedout = queue_key(fd, "jobs_timedout");
+	igt_assert_eq(vprime_gpu_set_job_timeout(fd, timeout_ms), 0);
+	before = queue_key(fd, "jobs_timedout");
+	if (j->fault)
+		igt_assert_eq(vprime_gpu_debugfs_write(fd, j->fault,
+						       j->fault_value), 0);
 
-	args.flags = VPRIME_SUBMIT_HANG | VPRIME_SUBMIT_OUT_FENCE_FD;
+	args.flags = j->flags | VPRIME_SUBMIT_OUT_FENCE_FD;
+	args.duration_ns = j->duration_ns;
 	vprime_gpu_submit(fd, &args);
 	fence = args.out_fence_fd;
 	igt_assert_eq(vprime_gpu_sync_file_wait(fence, 60000), 0);
-	igt_assert_eq(vprime_gpu_sync_file_status(fence), -ETIMEDOUT);
+	status = vprime_gpu_sync_file_status(fence);
 	close(fence);
-	igt_assert_eq_u64(queue_key(fd, "jobs_timedout"), timedout + 1);
+	*timedout = queue_key(fd, "jobs_timedout") - before;
+	igt_assert_eq(vprime_gpu_set_job_timeout(fd, old_timeout), 0);
+	return status;
+}
+
+static void check_bo_colour(int fd, uint32_t bo, uint32_t colour)
+{
+	uint32_t *ptr = vprime_gpu_bo_mmap(fd, bo, SZ);
+
+	check_rect(ptr, STRIDE, 0, 0, W, H, colour, 0, H);
+	munmap(ptr, SZ);
+}
+
+static void test_hang(int fd)
+{
+	const struct timeout_job j = { .colour = 0xbad,
+				       .flags = VPRIME_SUBMIT_HANG };
+	uint32_t bo = vprime_gpu_bo_create(fd, SZ);
+	uint64_t timedout;
+	int fence;
+
+	igt_assert_eq(run_under_timeout(fd, bo, 200, &j, &timedout),
+		      -ETIMEDOUT);
+	igt_assert_eq_u64(timedout, 1);
 
 	/* the hung job did not write; the engine runs the next job */
 	fence = vprime_gpu_fill_fence(fd, bo, SZ, 0x600d, 0);
 	igt_assert_eq(vprime_gpu_sync_file_wait(fence, 60000), 0);
 	igt_assert_eq(vprime_gpu_sync_file_status(fence), 1);
 	close(fence);
-	ptr = vprime_gpu_bo_mmap(fd, bo, SZ);
-	check_rect(ptr, STRIDE, 0, 0, W, H, 0x600d, 0, H);
-	munmap(ptr, SZ);
-
-	igt_assert_eq(vprime_gpu_set_job_timeout(fd, old_timeout), 0);
+	check_bo_colour(fd, bo, 0x600d);
 	gem_close(fd, bo);
 }
 
 static void test_duration_beyond_timeout(int fd)
 {
-	uint32_t bo = vprime_gpu_bo_create(fd, SZ), old_timeout, *ptr;
-	struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE, W, H,
-							0x10ff);
-	struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
+	const struct timeout_job j = { .colour = 0x10ff,
+				       .duration_ns = 400000000 };
+	uint32_t bo = vprime_gpu_bo_create(fd, SZ);
 	uint64_t timedout;
-	int fence;
 
-	igt_require(vprime_gpu_get_job_timeout(fd, &old_timeout) == 0);
-	igt_assert_eq(vprime_gpu_set_job_timeout(fd, 100), 0);
-	timedout = queue_key(fd, "jobs_timedout");
-
-	args.flags = VPRIME_SUBMIT_OUT_FENCE_FD;
-	args.duration_ns = 400000000;
-	vprime_gpu_submit(fd, &args);
-	fence = args.out_fence_fd;
-	igt_assert_eq(vprime_gpu_sync_file_wait(fence, 60000), 0);
-	igt_assert_eq(vprime_gpu_sync_file_status(fence), 1);
-	close(fence);
-	igt_assert_eq_u64(queue_key(fd, "jobs_timedout"), timedout);
-	ptr = vprime_gpu_bo_mmap(fd, bo, SZ);
-	check_rect(ptr, STRIDE, 0, 0, W, H, 0x10ff, 0, H);
-	munmap(ptr, SZ);
-
-	igt_assert_eq(vprime_gpu_set_job_timeout(fd, old_timeout), 0);
+	igt_assert_eq(run_under_timeout(fd, bo, 100, &j, &timedout), 1);
+	igt_assert_eq_u64(timedout, 0);
+	check_bo_colour(fd, bo, 0x10ff);
 	gem_close(fd, bo);
 }
 
@@ -490,38 +512,22 @@ static void test_duration_beyond_timeout(int fd)
  */
 static void test_timeout_before_run(int fd)
 {
-	uint32_t bo = vprime_gpu_bo_create(fd, SZ), old_timeout, *ptr;
-	struct drm_vprime_cmd cmd = vprime_gpu_cmd_fill(bo, 0, STRIDE, W, H,
-							0x7e57);
-	struct drm_vprime_submit args = vprime_gpu_submit_args(&cmd, 1);
+	/* the driver's minimum timeout: the handler fires ~30 times */
+	const struct timeout_job j = { .colour = 0x7e57,
+				       .fault = "stall_next_run_job_ms",
+				       .fault_value = 300 };
+	uint32_t bo = vprime_gpu_bo_create(fd, SZ);
 	uint64_t timedout;
 	char stall[32];
-	int fence;
 
-	igt_require(vprime_gpu_get_job_timeout(fd, &old_timeout) == 0);
-	/* the driver's minimum: the handler fires ~30 times in the stall */
-	igt_assert_eq(vprime_gpu_set_job_timeout(fd, 10), 0);
-	timedout = queue_key(fd, "jobs_timedout");
-	igt_assert_eq(vprime_gpu_debugfs_write(fd, "stall_next_run_job_ms",
-					       300), 0);
-
-	args.flags = VPRIME_SUBMIT_OUT_FENCE_FD;
-	vprime_gpu_submit(fd, &args);
-	fence = args.out_fence_fd;
-	igt_assert_eq(vprime_gpu_sync_file_wait(fence, 60000), 0);
 	/* signalled without an error: not declared hung */
-	igt_assert_eq(vprime_gpu_sync_file_status(fence), 1);
-	close(fence);
-	igt_assert_eq_u64(queue_key(fd, "jobs_timedout"), timedout);
+	igt_assert_eq(run_under_timeout(fd, bo, 10, &j, &timedout), 1);
+	igt_assert_eq_u64(timedout, 0);
 	/* the stall was consumed by this job's run_job */
 	igt_assert_lt(0, vprime_debugfs_read(fd, "stall_next_run_job_ms",
 					     stall, sizeof(stall)));
 	igt_assert_eq(strtoul(stall, NULL, 10), 0);
-	ptr = vprime_gpu_bo_mmap(fd, bo, SZ);
-	check_rect(ptr, STRIDE, 0, 0, W, H, 0x7e57, 0, H);
-	munmap(ptr, SZ);
-
-	igt_assert_eq(vprime_gpu_set_job_timeout(fd, old_timeout), 0);
+	check_bo_colour(fd, bo, 0x7e57);
 	gem_close(fd, bo);
 }
 
