@@ -16,6 +16,7 @@
 
 #include "igt.h"
 #include "vprime_igt.h"
+#include "vprime_llvmpipe.h"
 #include "vprime_weston.h"
 
 #define UDEVD		"/lib/systemd/systemd-udevd"
@@ -64,6 +65,7 @@ pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
 {
 	char root[PATH_MAX], card[32], cfg[PATH_MAX + 64], dev[48], sock[128],
 	     lock[136];
+	const char *caps = vprime_llvmpipe_cpu_caps();
 	struct stat st;
 	pid_t weston;
 	int i;
@@ -84,6 +86,9 @@ pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
 	mkdir(VPRIME_WESTON_RUNTIME_DIR, 0700);
 	igt_assert_eq(chmod(VPRIME_WESTON_RUNTIME_DIR, 0700), 0);
 	setenv("XDG_RUNTIME_DIR", VPRIME_WESTON_RUNTIME_DIR, 1);
+	/* its GL renderer's llvmpipe off broken AVX2 gathers (QEMU TCG) */
+	if (caps)
+		setenv("GALLIUM_OVERRIDE_CPU_CAPS", caps, 1);
 	/* a socket left by an earlier Weston would be taken for this one's */
 	snprintf(sock, sizeof(sock), VPRIME_WESTON_RUNTIME_DIR "/%s", socket);
 	snprintf(lock, sizeof(lock), "%s.lock", sock);
