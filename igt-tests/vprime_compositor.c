@@ -108,7 +108,6 @@
 #include "vprime_gpu_igt.h"
 #include "vprime_igt.h"
 #include "vprime_kms_util.h"
-#include "vprime_llvmpipe.h"
 #include "vprime_weston.h"
 
 IGT_TEST_DESCRIPTION("Weston on vprime_kms shows vprime_gpu buffers zero-copy, after their fences.");
@@ -224,8 +223,11 @@ static void start_sway(void)
 
 	/*
 	 * llvmpipe kept off the CPU's AVX2 gathers if they are broken (QEMU
-	 * TCG, vprime_llvmpipe.h), else env_caps is left out of the command.
+	 * TCG, vprime_util.h), else env_caps is left out of the command.
 	 */
+	if (caps)
+		igt_info("the CPU's AVX2 gathers through xmm4 are broken: sway's llvmpipe runs with GALLIUM_OVERRIDE_CPU_CAPS=%s\n",
+			 caps);
 	for (i = 0; !caps && argv[i]; i++)
 		if (argv[i] == env_caps)
 			memmove(&argv[i], &argv[i + 1],

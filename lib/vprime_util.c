@@ -3,6 +3,8 @@
  * vprime_util.c - see vprime_util.h for the contract of each function.
  */
 #include <ctype.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -285,4 +287,69 @@ int vprime_core_stat_read(const char *key, uint64_t *value)
 	if (ret < 0)
 		return ret;
 	return vprime_parse_key(buf, key, value);
+}
+
+/* llvmpipe on the CPU the guest emulates */
+
+#if defined(__x86_64__)
+static sigjmp_buf gather_fault;
+
+static void gather_fault_handler(int sig __attribute__((unused)))
+{
+	siglongjmp(gather_fault, 1);
+}
+
+/*
+ * vpgatherdd of table[3], [2], [1], [0] with the indices in xmm4, the
+ * register whose VSIB encoding (index 100b) QEMU takes for "no index".
+ * The faulting load, if any, is caught: a broken gather may load from
+ * anywhere.
+ */
+__attribute__((target("avx2"), noinline))
+static bool gather_xmm4_works(void)
+{
+	static const int32_t table[4] = { 10, 11, 12, 13 };
+	static const int32_t index[4] __attribute__((aligned(16))) = {
+		3, 2, 1, 0,
+	};
+	int32_t out[4] __attribute__((aligned(16))) = { 0 };
+	struct sigaction sa = { .sa_handler = gather_fault_handler }, osegv,
+			 obus;
+	bool ok = false;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &osegv);
+	sigaction(SIGBUS, &sa, &obus);
+	if (!sigsetjmp(gather_fault, 1)) {
+		asm volatile("vmovdqa %[idx], %%xmm4\n\t"
+			     "vpcmpeqd %%xmm2, %%xmm2, %%xmm2\n\t"
+			     "vpxor %%xmm1, %%xmm1, %%xmm1\n\t"
+			     "vpgatherdd %%xmm2, (%[base], %%xmm4, 4), %%xmm1\n\t"
+			     "vmovdqa %%xmm1, %[out]"
+			     : [out] "=m" (out)
+			     : [idx] "m" (index), [base] "r" (table)
+			     : "xmm1", "xmm2", "xmm4", "memory");
+		ok = out[0] == 13 && out[1] == 12 && out[2] == 11 &&
+		     out[3] == 10;
+	}
+	sigaction(SIGSEGV, &osegv, NULL);
+	sigaction(SIGBUS, &obus, NULL);
+	return ok;
+}
+#endif
+
+const char *vprime_llvmpipe_cpu_caps(void)
+{
+	static const char *caps;
+	static bool known;
+
+	if (known)
+		return caps;
+	known = true;
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && !gather_xmm4_works())
+		caps = "sse4.1";
+#endif
+	return caps;
 }

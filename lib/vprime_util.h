@@ -2,7 +2,8 @@
 /*
  * vprime_util - the small userspace library that the IGT tests, the bench,
  * the demo and the fuzzer share: finding vprime's DRM nodes by driver name,
- * KMS property lookup, and reading debugfs files and the core's counters.
+ * KMS property lookup, reading debugfs files and the core's counters, and
+ * what llvmpipe may use of the emulated CPU.
  * Plain C on libdrm, no IGT: every function returns an errno-style error
  * and leaves the policy (skip, assert, die, report) to its caller. PRIME
  * itself is libdrm's drmPrimeHandleToFD()/drmPrimeFDToHandle().
@@ -76,5 +77,22 @@ int vprime_debugfs_read_key(int fd, const char *name, const char *key,
 			    uint64_t *value);
 /* A counter of vprime_core's debugfs stats file; 0 or -errno. */
 int vprime_core_stat_read(const char *key, uint64_t *value);
+
+/*
+ * llvmpipe, the compositors' GL renderer in the guest, on the CPU that QEMU
+ * emulates. QEMU's TCG before its commit ac63755b2001 ("target/i386: Fix
+ * VSIB decode", QEMU 9.1, backported to 9.0.3), Debian bookworm's 7.2
+ * among them, decodes an AVX2 gather whose VSIB index register is
+ * xmm4/ymm4 as "no index", so the gather loads from the wrong addresses;
+ * llvmpipe's JIT code gathers texels with vpgatherdd on an AVX2 CPU, and
+ * sway 1.7 compositing a client's buffer faults in one (docs/reliability.md).
+ *
+ * vprime_llvmpipe_cpu_caps() returns the value for GALLIUM_OVERRIDE_CPU_CAPS
+ * that keeps llvmpipe off those instructions: "sse4.1" (no AVX, so no AVX2
+ * gathers) when the CPU claims AVX2 and a vpgatherdd through xmm4 loads the
+ * wrong elements or faults (the fault is caught), NULL when it works or the
+ * CPU has no AVX2. Found once.
+ */
+const char *vprime_llvmpipe_cpu_caps(void);
 
 #endif /* VPRIME_UTIL_H */

@@ -16,7 +16,6 @@
 
 #include "igt.h"
 #include "vprime_igt.h"
-#include "vprime_llvmpipe.h"
 #include "vprime_weston.h"
 
 #define UDEVD		"/lib/systemd/systemd-udevd"
@@ -87,8 +86,11 @@ pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
 	igt_assert_eq(chmod(VPRIME_WESTON_RUNTIME_DIR, 0700), 0);
 	setenv("XDG_RUNTIME_DIR", VPRIME_WESTON_RUNTIME_DIR, 1);
 	/* its GL renderer's llvmpipe off broken AVX2 gathers (QEMU TCG) */
-	if (caps)
+	if (caps) {
+		igt_info("the CPU's AVX2 gathers through xmm4 are broken: Weston's llvmpipe runs with GALLIUM_OVERRIDE_CPU_CAPS=%s\n",
+			 caps);
 		setenv("GALLIUM_OVERRIDE_CPU_CAPS", caps, 1);
+	}
 	/* a socket left by an earlier Weston would be taken for this one's */
 	snprintf(sock, sizeof(sock), VPRIME_WESTON_RUNTIME_DIR "/%s", socket);
 	snprintf(lock, sizeof(lock), "%s.lock", sock);
