@@ -1018,11 +1018,22 @@ static void test_weston_unplug_replug(void)
 
 	/* Weston's libudev monitor listens to udevd, not to the kernel */
 	vprime_udevd_start();
-	weston = vprime_weston_start(display, WESTON_SOCKET, WESTON_LOG);
+	/* "proto": the protocol dump, for the shell helper's desktop_ready */
+	weston = vprime_weston_start_scopes(display, WESTON_SOCKET, WESTON_LOG,
+					    "log,proto");
 	weston_log_wait(1, "Output 'Virtual-1' enabled with head(s) Virtual-1");
 	weston_log_wait(1, "Output 'Virtual-2' enabled with head(s) Virtual-2");
 	crtc_wait(crtc[0], true);
 	crtc_wait(crtc[1], true);
+	/*
+	 * desktop-shell's helper client (weston-desktop-shell) binds every
+	 * output and then says desktop_ready. Unplugged while it was still
+	 * starting, it died of a protocol error ("libwayland: error in client
+	 * communication"), and Weston 10 quits when its helper dies in its
+	 * first 30 s ("apparently cannot run at all"). A compositor user
+	 * unplugs a running desktop: wait for the helper to be up.
+	 */
+	weston_log_wait(1, "desktop_ready(");
 
 	/* unplug Virtual-2: Weston disables it, Virtual-1 goes on */
 	n_gone = vprime_log_count(WESTON_LOG, gone);

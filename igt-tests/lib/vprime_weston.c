@@ -60,10 +60,11 @@ bool vprime_weston_alive(pid_t weston)
 	return weston > 0 && waitpid(weston, NULL, WNOHANG) == 0;
 }
 
-pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
+pid_t vprime_weston_start_scopes(int kms_fd, const char *socket,
+				 const char *log, const char *scopes)
 {
 	char root[PATH_MAX], card[32], cfg[PATH_MAX + 64], dev[48], sock[128],
-	     lock[136];
+	     lock[136], log_scopes[96];
 	const char *caps = vprime_llvmpipe_cpu_caps();
 	struct stat st;
 	pid_t weston;
@@ -75,11 +76,14 @@ pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
 	snprintf(dev, sizeof(dev), "--drm-device=%s", card);
 	snprintf(cfg, sizeof(cfg), "--config=%s/userspace-demo/compositor/weston.ini",
 		 root);
+	/* Weston's own default is the "log" scope alone */
+	snprintf(log_scopes, sizeof(log_scopes), "--logger-scopes=%s",
+		 scopes ?: "log");
 	char *const argv[] = {
 		"weston", "--backend=drm-backend.so", "--tty=2",
 		"--continue-without-input", dev, "--idle-time=0",
 		"--shell=desktop-shell.so", cfg, "-S", (char *)socket, "--debug",
-		NULL,
+		log_scopes, NULL,
 	};
 
 	mkdir(VPRIME_WESTON_RUNTIME_DIR, 0700);
@@ -114,6 +118,11 @@ pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
 	}
 	setenv("WAYLAND_DISPLAY", socket, 1);
 	return weston;
+}
+
+pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log)
+{
+	return vprime_weston_start_scopes(kms_fd, socket, log, NULL);
 }
 
 int vprime_stop_child(pid_t pid)

@@ -42,6 +42,9 @@ bool vprime_have_program(const char *prog);
  * DRM master. Sets WAYLAND_DISPLAY; returns Weston's pid.
  */
 pid_t vprime_weston_start(int kms_fd, const char *socket, const char *log);
+/* The same, with Weston's log scopes @scopes (--logger-scopes) in @log. */
+pid_t vprime_weston_start_scopes(int kms_fd, const char *socket,
+				 const char *log, const char *scopes);
 bool vprime_weston_alive(pid_t weston);
 /*
  * End child @pid: SIGTERM, SIGKILL after 10 s; its wait status, 0 if @pid
